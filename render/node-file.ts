@@ -1,0 +1,29 @@
+/** One file a node receives, rendered. */
+export interface NodeFile {
+  /** Stable name of the file, used in step and resource names: `ha-cf`, `authkeys`. */
+  readonly id: string;
+  /** Absolute path on the node. */
+  readonly path: string;
+  /** Octal mode, such as "0644". */
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  readonly content: string;
+  /** Holds a secret: sent on stdin only, never logged, never in outputs. */
+  readonly secret: boolean;
+  /** `block`: the content is a marked block inside a file the node already has (/etc/hosts). */
+  readonly kind: "file" | "block";
+  /** Lives on the replicated volume: written on the node that has it mounted. */
+  readonly onReplicatedVolume: boolean;
+}
+
+/** The heartbeat keys a node's authkeys lists, and which one signs. */
+export interface AuthkeysSecret {
+  readonly signing: number;
+  readonly keys: readonly { readonly index: number; readonly secret: string }[];
+}
+
+/** Heartbeat key slots are 1..15; each rotation moves to the next one, wrapping around. */
+export function authkeysIndex(rotation: number): number {
+  return (rotation % 15) + 1;
+}

@@ -1,0 +1,159 @@
+import type { Cluster, ClusterNode } from "../model/cluster";
+import { AuthkeysSecret, NodeFile } from "./node-file";
+import { renderTemplate } from "./templates";
+import { nodeView, zoneView } from "./view";
+
+interface FileSpec {
+  readonly id: string;
+  readonly path: string;
+  readonly template: string;
+  readonly mode?: string;
+  readonly owner?: string;
+  readonly group?: string;
+  readonly secret?: boolean;
+  readonly kind?: NodeFile["kind"];
+  readonly comment?: string;
+  readonly extra?: object;
+}
+
+/**
+ * Every file one node receives, rendered. Files that live on the replicated volume (the managed
+ * squid.conf and named.conf) are listed for the preferred primary only, at their path on the
+ * volume: the other node sees them through the volume after a failover.
+ */
+export function renderNodeFiles(
+  cluster: Cluster,
+  node: ClusterNode,
+  authkeys: AuthkeysSecret,
+): NodeFile[] {
+  const { config } = cluster;
+  const view = nodeView(cluster, node, authkeys);
+  const specs: FileSpec[] = [
+    { id: "hosts", path: "/etc/hosts", template: "etc/hosts.mustache", kind: "block" },
+    {
+      id: "drbd-resource",
+      path: `/etc/drbd.d/${config.drbd.resource}.res`,
+      template: "etc/drbd.d/resource.res.mustache",
+    },
+    { id: "ha-cf", path: "/etc/ha.d/ha.cf", template: "etc/ha.d/ha.cf.mustache" },
+    { id: "haresources", path: "/etc/ha.d/haresources", template: "etc/ha.d/haresources.mustache" },
+    {
+      id: "authkeys",
+      path: "/etc/ha.d/authkeys",
+      template: "etc/ha.d/authkeys.mustache",
+      mode: "0600",
+      secret: true,
+    },
+    {
+      id: "resource-script",
+      path: "/etc/ha.d/resource.d/hacluster-services",
+      template: "etc/ha.d/resource.d/hacluster-services.mustache",
+      mode: "0755",
+    },
+    ...(config.stonith.type === "none"
+      ? []
+      : [{ id: "stonith-cfg", path: "/etc/ha.d/stonith.cfg", template: "etc/ha.d/stonith.cfg.mustache", mode: "0600" }]),
+    {
+      id: "log-backup",
+      path: "/usr/local/sbin/hacluster-log-backup",
+      template: "usr/local/sbin/hacluster-log-backup.mustache",
+      mode: "0755",
+    },
+    {
+      id: "drbd-reconnect",
+      path: "/usr/local/sbin/hacluster-drbd-reconnect",
+      template: "usr/local/sbin/hacluster-drbd-reconnect.mustache",
+      mode: "0755",
+    },
+    {
+      id: "network-script",
+      path: "/usr/local/sbin/hacluster-network",
+      template: "usr/local/sbin/hacluster-network.mustache",
+      mode: "0755",
+    },
+    {
+      id: "network-unit",
+      path: "/etc/systemd/system/hacluster-network.service",
+      template: "etc/systemd/system/hacluster-network.service.mustache",
+    },
+    ...(config.ntpServers.length === 0
+      ? []
+      : [
+          {
+            id: "timesyncd",
+            path: "/etc/systemd/timesyncd.conf.d/hacluster.conf",
+            template: "etc/systemd/timesyncd.conf.d/hacluster.conf.mustache",
+          },
+        ]),
+    { id: "cron", path: "/etc/cron.d/hacluster", template: "etc/cron.d/hacluster.mustache" },
+    { id: "logrotate", path: "/etc/logrotate.d/heartbeat", template: "etc/logrotate.d/heartbeat.mustache" },
+    {
+      id: "apparmor-named",
+      path: "/etc/apparmor.d/local/usr.sbin.named",
+      template: "etc/apparmor.d/local/usr.sbin.named.mustache",
+    },
+    {
+      id: "apparmor-squid",
+      path: "/etc/apparmor.d/local/usr.sbin.squid",
+      template: "etc/apparmor.d/local/usr.sbin.squid.mustache",
+    },
+    { id: "resolv-conf", path: "/etc/resolv.conf", template: "etc/resolv.conf.mustache" },
+    ...serviceConfigSpecs(cluster, node),
+  ];
+  return specs.map((spec) => {
+    const onVolume = volumePath(cluster, spec.path);
+    return {
+      id: spec.id,
+      path: onVolume ?? spec.path,
+      mode: spec.mode ?? "0644",
+      owner: spec.owner ?? "root",
+      group: spec.group ?? "root",
+      secret: spec.secret ?? false,
+      kind: spec.kind ?? "file",
+      onReplicatedVolume: onVolume !== undefined,
+      content: renderTemplate(spec.template, {
+        ...view,
+        comment: spec.comment ?? "#",
+        ...spec.extra,
+      }),
+    };
+  });
+}
+
+/** The managed squid.conf, named.conf and zone files, for the preferred primary. */
+function serviceConfigSpecs(cluster: Cluster, node: ClusterNode): FileSpec[] {
+  const { squid, named } = cluster.config.services;
+  if (!node.preferred) return [];
+  return [
+    ...(squid.enabled && squid.manageConfig
+      ? [{ id: "squid-conf", path: "/etc/squid/squid.conf", template: "etc/squid/squid.conf.mustache" }]
+      : []),
+    ...(named.enabled && named.manageConfig
+      ? [
+          {
+            id: "named-conf",
+            path: "/etc/bind/named.conf",
+            template: "etc/bind/named.conf.mustache",
+            group: "bind",
+          },
+          ...named.zones.map((zone) => ({
+            id: `zone-${zone.name}`,
+            path: `/etc/bind/zones/db.${zone.name}`,
+            template: "etc/bind/zones/db.zone.mustache",
+            group: "bind",
+            comment: ";",
+            extra: { zone: zoneView(zone) },
+          })),
+        ]
+      : []),
+  ];
+}
+
+/** Where a path lands when one of the services' relocated folders holds it. */
+function volumePath(cluster: Cluster, path: string): string | undefined {
+  const { squid, named } = cluster.config.services;
+  const relocated = [...squid.relocate, ...named.relocate].find((r) =>
+    path.startsWith(`${r.path}/`),
+  );
+  return relocated ? `${cluster.config.drbd.mountPoint}${path}` : undefined;
+}

@@ -1,0 +1,27 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Mustache from "mustache";
+
+/** Where every file a node receives is written down. */
+export const templatesDir = join(__dirname, "..", "templates");
+
+const cache = new Map<string, string>();
+
+function load(relative: string): string {
+  let text = cache.get(relative);
+  if (text === undefined) {
+    text = readFileSync(join(templatesDir, relative), "utf8");
+    cache.set(relative, text);
+  }
+  return text;
+}
+
+/**
+ * Renders `templates/<relative>` with the shared partials. No HTML escaping: these are config
+ * files, and `&` or `<` in a value must reach the node as typed.
+ */
+export function renderTemplate(relative: string, view: object): string {
+  return Mustache.render(load(relative), view, { header: load("partials/header.mustache") }, {
+    escape: (value: string) => value,
+  });
+}
