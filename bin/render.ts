@@ -45,7 +45,9 @@ function main(argv: string[]): number {
 
   const out = resolve(args.out);
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, marker))) {
-    console.error(`error: ${out} is not empty and was not made by render; give an empty or new folder`);
+    console.error(
+      `error: ${out} is not empty and was not made by render; give an empty or new folder`,
+    );
     return 2;
   }
   rmSync(out, { recursive: true, force: true });

@@ -46,7 +46,8 @@ export function describeCluster(stack: string, config: StackConfig): Cluster {
     primary: nodes[0].preferred ? nodes[0] : nodes[1],
     publicNetwork,
     vipInterface:
-      config.vip.interface ?? (a.publicInterface === b.publicInterface ? a.publicInterface : undefined),
+      config.vip.interface ??
+      (a.publicInterface === b.publicInterface ? a.publicInterface : undefined),
     ipfail: config.heartbeat.ipfail ?? config.heartbeat.pingNodes.length > 0,
     squidAllowFrom: config.services.squid.allowFrom ?? [publicNetwork],
     namedAllowFrom: config.services.named.allowFrom ?? [publicNetwork],

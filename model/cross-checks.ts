@@ -112,7 +112,10 @@ const privateSubnet: CrossCheck = {
         {
           key: "nodes[1].privateAddress",
           problem: `${b.privateAddress} is not in ${networkOf(a.privateAddress, a.privatePrefix)} with nodes[0].privateAddress (${a.privateAddress}); replication and heartbeat would go through a router or not at all`,
-          fix: setCommand("nodes[1].privateAddress", "<address in " + networkOf(a.privateAddress, a.privatePrefix) + ">"),
+          fix: setCommand(
+            "nodes[1].privateAddress",
+            "<address in " + networkOf(a.privateAddress, a.privatePrefix) + ">",
+          ),
         },
       ];
     }
@@ -179,7 +182,10 @@ const drbdPeerLoss: CrossCheck = {
   check: ({ heartbeat, drbd }) => {
     const detectMs = drbd.pingInt * 1000 + drbd.pingTimeout * 100;
     if (detectMs < heartbeat.deadtime) return [];
-    const pingInt = Math.max(1, Math.floor((heartbeat.deadtime - drbd.pingTimeout * 100 - 1) / 1000));
+    const pingInt = Math.max(
+      1,
+      Math.floor((heartbeat.deadtime - drbd.pingTimeout * 100 - 1) / 1000),
+    );
     return [
       {
         key: "drbd.pingInt",
@@ -196,7 +202,9 @@ const heartbeatPaths: CrossCheck = {
     const problems: ConfigProblem[] = [];
     for (const node of nodes) {
       const interfaces = new Set(
-        heartbeat.links.map((l) => (l.network === "private" ? node.privateInterface : node.publicInterface)),
+        heartbeat.links.map((l) =>
+          l.network === "private" ? node.privateInterface : node.publicInterface,
+        ),
       );
       const paths = interfaces.size + (heartbeat.serial ? 1 : 0);
       if (paths < 2 && heartbeat.singlePathWaiver === undefined) {
@@ -238,7 +246,10 @@ const stonithChoice: CrossCheck = {
         },
       ];
     }
-    if ((stonith.type === "ssh" || stonith.type === "external/ssh") && stonith.waiver === undefined) {
+    if (
+      (stonith.type === "ssh" || stonith.type === "external/ssh") &&
+      stonith.waiver === undefined
+    ) {
       return [
         {
           key: "stonith.type",
@@ -262,16 +273,24 @@ const drbdDisks: CrossCheck = {
           problem: `${node.drbdDisk} is a DRBD device; the backing disk is the partition under it`,
           fix: setCommand(`nodes[${i}].drbdDisk`, "/dev/sdb1"),
         });
-      } else if (/^\/dev\/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+|hd[a-z]+)$/.test(node.drbdDisk)) {
+      } else if (
+        /^\/dev\/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+|hd[a-z]+)$/.test(node.drbdDisk)
+      ) {
         problems.push({
           key: `nodes[${i}].drbdDisk`,
           problem: `${node.drbdDisk} is a whole disk, which holds the partition table and usually the system; DRBD takes one spare partition`,
-          fix: setCommand(`nodes[${i}].drbdDisk`, `${node.drbdDisk}${/\d$/.test(node.drbdDisk) ? "p" : ""}4`),
+          fix: setCommand(
+            `nodes[${i}].drbdDisk`,
+            `${node.drbdDisk}${/\d$/.test(node.drbdDisk) ? "p" : ""}4`,
+          ),
         });
       }
     }
     for (const [i, entry] of drbd.confirmWipe.entries()) {
-      const [name, disk] = [entry.slice(0, entry.indexOf(":")), entry.slice(entry.indexOf(":") + 1)];
+      const [name, disk] = [
+        entry.slice(0, entry.indexOf(":")),
+        entry.slice(entry.indexOf(":") + 1),
+      ];
       const node = nodes.find((n) => n.name === name);
       if (!node || node.drbdDisk !== disk) {
         problems.push({
@@ -299,8 +318,14 @@ const replicatedLayout: CrossCheck = {
       });
     }
     const all = [
-      ...services.squid.relocate.map((r, i) => ({ key: `services.squid.relocate[${i}].path`, path: r.path })),
-      ...services.named.relocate.map((r, i) => ({ key: `services.named.relocate[${i}].path`, path: r.path })),
+      ...services.squid.relocate.map((r, i) => ({
+        key: `services.squid.relocate[${i}].path`,
+        path: r.path,
+      })),
+      ...services.named.relocate.map((r, i) => ({
+        key: `services.named.relocate[${i}].path`,
+        path: r.path,
+      })),
     ];
     for (const [i, a] of all.entries()) {
       if (under(a.path, mount) || under(mount, a.path)) {

@@ -11,7 +11,9 @@ export interface ConfigProblem {
 /** `nodes[1].drbdDisk` from zod's path `["nodes", 1, "drbdDisk"]`. */
 export function keyOf(path: readonly PropertyKey[]): string {
   return path
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .map((part, i) =>
+      typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`,
+    )
     .join("");
 }
 

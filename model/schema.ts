@@ -57,7 +57,10 @@ const sshConnection = z.strictObject({
   /** The node's SSH host public key (`ssh-ed25519 AAAA...`), pinned. No default. */
   hostKey: z
     .string()
-    .regex(/^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+/, "must be a line such as `ssh-ed25519 AAAA...` from /etc/ssh/ssh_host_ed25519_key.pub")
+    .regex(
+      /^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+/,
+      "must be a line such as `ssh-ed25519 AAAA...` from /etc/ssh/ssh_host_ed25519_key.pub",
+    )
     .optional(),
 });
 
@@ -115,17 +118,32 @@ const heartbeat = z.strictObject({
   /** Move resources back to the preferred primary when it returns. @default false */
   autoFailback: z.boolean().default(false),
   /** Heartbeat paths over the networks. @default ucast on private and on public */
-  links: z.array(heartbeatLink).min(1).default([
-    { type: "ucast", network: "private" },
-    { type: "ucast", network: "public" },
-  ]),
+  links: z
+    .array(heartbeatLink)
+    .min(1)
+    .default([
+      { type: "ucast", network: "private" },
+      { type: "ucast", network: "public" },
+    ]),
   /** A null-modem serial line as one more independent path. No default. */
   serial: z
     .strictObject({
       /** @default "/dev/ttyS0" */
-      port: z.string().regex(/^\/dev\/tty[A-Za-z0-9]+$/, "must be a serial device such as /dev/ttyS0").default("/dev/ttyS0"),
+      port: z
+        .string()
+        .regex(/^\/dev\/tty[A-Za-z0-9]+$/, "must be a serial device such as /dev/ttyS0")
+        .default("/dev/ttyS0"),
       /** @default 115200 */
-      baud: z.union([z.literal(9600), z.literal(19200), z.literal(38400), z.literal(57600), z.literal(115200), z.literal(230400)]).default(115200),
+      baud: z
+        .union([
+          z.literal(9600),
+          z.literal(19200),
+          z.literal(38400),
+          z.literal(57600),
+          z.literal(115200),
+          z.literal(230400),
+        ])
+        .default(115200),
     })
     .optional(),
   /** Why one heartbeat path is enough here. Required to run with a single path. */
@@ -139,7 +157,19 @@ const heartbeat = z.strictObject({
   /** @default "/var/log/ha-debug" */
   debugfile: absolutePath.default("/var/log/ha-debug"),
   /** @default "daemon" */
-  logfacility: z.enum(["daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]).default("daemon"),
+  logfacility: z
+    .enum([
+      "daemon",
+      "local0",
+      "local1",
+      "local2",
+      "local3",
+      "local4",
+      "local5",
+      "local6",
+      "local7",
+    ])
+    .default("daemon"),
 });
 
 const authkeys = z.strictObject({
@@ -149,9 +179,15 @@ const authkeys = z.strictObject({
 
 const drbd = z.strictObject({
   /** @default "r0" */
-  resource: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a resource name such as r0").default("r0"),
+  resource: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "must be a resource name such as r0")
+    .default("r0"),
   /** @default "/dev/drbd0" */
-  device: z.string().regex(/^\/dev\/drbd\d+$/, "must be /dev/drbdN").default("/dev/drbd0"),
+  device: z
+    .string()
+    .regex(/^\/dev\/drbd\d+$/, "must be /dev/drbdN")
+    .default("/dev/drbd0"),
   /** TCP port of the replication link. @default 7788 */
   port: port.default(7788),
   /** C: a write is done when both disks have it. @default "C" */
@@ -165,7 +201,10 @@ const drbd = z.strictObject({
   /** @default 2048 (DRBD's) */
   maxEpochSize: z.number().int().min(1).max(20000).default(2048),
   /** Fixed resync rate (the dynamic controller is turned off). @default "100M" */
-  resyncRate: z.string().regex(/^\d+[KMG]?$/, "must be a rate such as 125M").default("100M"),
+  resyncRate: z
+    .string()
+    .regex(/^\d+[KMG]?$/, "must be a rate such as 125M")
+    .default("100M"),
   /** Seconds between DRBD keep-alives: peer loss must be seen before heartbeat's deadtime. @default 1 */
   pingInt: z.number().int().min(1).max(120).default(1),
   /** Tenths of a second to wait for a keep-alive answer. @default 5 */
@@ -173,7 +212,11 @@ const drbd = z.strictObject({
   /** Who is mailed on split brain (notify-split-brain.sh). @default "root" */
   splitBrainNotify: z.string().min(1).default("root"),
   /** Disks (`node:/dev/path`) that may be overwritten although blkid finds data on them. @default [] */
-  confirmWipe: z.array(z.string().regex(/^[^:]+:\/dev\/.+$/, "must be node:/dev/path, such as proxycl1:/dev/sdb1")).default([]),
+  confirmWipe: z
+    .array(
+      z.string().regex(/^[^:]+:\/dev\/.+$/, "must be node:/dev/path, such as proxycl1:/dev/sdb1"),
+    )
+    .default([]),
 });
 
 const stonith = z.strictObject({
@@ -286,9 +329,7 @@ export const stackConfigSchema = z.strictObject({
   authkeys: authkeys.prefault({}),
   drbd: drbd.prefault({}),
   stonith: stonith,
-  services: z
-    .strictObject({ squid: squid.prefault({}), named: named.prefault({}) })
-    .prefault({}),
+  services: z.strictObject({ squid: squid.prefault({}), named: named.prefault({}) }).prefault({}),
   cron: cron.prefault({}),
   logrotate: logrotate.prefault({}),
   /** Routes added at boot on both nodes (the original's ipforward script). @default [] */

@@ -19,7 +19,8 @@ const topKeys = Object.keys(shape) as TopKey[];
 
 /** What to type for a required key that is missing. */
 const requiredExamples: Partial<Record<TopKey, string>> = {
-  nodes: "pulumi config set --path 'nodes[0].name' proxycl1 (and the other node fields; see the README's configuration reference)",
+  nodes:
+    "pulumi config set --path 'nodes[0].name' proxycl1 (and the other node fields; see the README's configuration reference)",
   vip: "pulumi config set --path 'vip.address' 172.16.250.103 && pulumi config set --path 'vip.prefix' 24",
   stonith: "pulumi config set --path 'stonith.type' meatware",
 };
@@ -50,7 +51,11 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
       try {
         value = JSON.parse(text);
       } catch {
-        problems.push({ key, problem: "is not valid structured config", fix: `rewrite hacluster:${key} in Pulumi.${stack}.yaml` });
+        problems.push({
+          key,
+          problem: "is not valid structured config",
+          fix: `rewrite hacluster:${key} in Pulumi.${stack}.yaml`,
+        });
         continue;
       }
     }
@@ -58,7 +63,11 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
     if (result.success) {
       parsed[key] = result.data;
     } else if (value === undefined) {
-      problems.push({ key, problem: "is required and not set", fix: requiredExamples[key] ?? setCommand(key, "VALUE") });
+      problems.push({
+        key,
+        problem: "is required and not set",
+        fix: requiredExamples[key] ?? setCommand(key, "VALUE"),
+      });
     } else {
       problems.push(...result.error.issues.flatMap((issue) => fieldProblems(key, value, issue)));
       // A misspelt key alone should not hide the cross-checks of the rest of its section.
@@ -88,11 +97,15 @@ function fieldProblems(top: TopKey, value: unknown, issue: z.core.$ZodIssue): Co
   const key = keyOf(path);
   const bad = valueAt(value, issue.path);
   const shown = bad === undefined ? "is missing" : `${JSON.stringify(bad)}`;
-  const message = issue.code === "invalid_type" && bad === undefined ? "is required" : issue.message;
+  const message =
+    issue.code === "invalid_type" && bad === undefined ? "is required" : issue.message;
   return [
     {
       key,
-      problem: bad === undefined ? `${shown}: ${message}` : `${shown} ${message.startsWith("must") ? message : `is invalid: ${message}`}`,
+      problem:
+        bad === undefined
+          ? `${shown}: ${message}`
+          : `${shown} ${message.startsWith("must") ? message : `is invalid: ${message}`}`,
       fix: setCommand(key, "VALUE") + ` (${message.replace(/^Invalid input: /, "")})`,
     },
   ];
@@ -129,7 +142,10 @@ function unknownKey(key: string, candidates: readonly string[], parent?: string)
 /** The schema's own key names for a nested object such as `heartbeat` or `nodes[0].ssh`. */
 function nestedKeys(parent: string): string[] | undefined {
   let schema: unknown = stackConfigSchema;
-  for (const part of parent.replace(/\[\d+\]/g, ".[]").split(".").filter(Boolean)) {
+  for (const part of parent
+    .replace(/\[\d+\]/g, ".[]")
+    .split(".")
+    .filter(Boolean)) {
     schema = unwrap(schema);
     if (part === "[]") {
       schema = (schema as { element?: unknown }).element;
@@ -169,7 +185,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

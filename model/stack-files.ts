@@ -20,7 +20,8 @@ export function readStackFiles(projectDir: string, stack: string): RawStackConfi
   for (const [rawKey, declared] of Object.entries(project.config ?? {})) {
     const key = stripNamespace(rawKey);
     if (key === undefined) continue;
-    const isDeclaration = declared !== null && typeof declared === "object" && !Array.isArray(declared);
+    const isDeclaration =
+      declared !== null && typeof declared === "object" && !Array.isArray(declared);
     const value = isDeclaration ? (declared as { default?: unknown }).default : declared;
     if (value !== undefined) values[key] = asProgramString(value);
   }

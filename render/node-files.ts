@@ -52,7 +52,14 @@ export function renderNodeFiles(
     },
     ...(config.stonith.type === "none"
       ? []
-      : [{ id: "stonith-cfg", path: "/etc/ha.d/stonith.cfg", template: "etc/ha.d/stonith.cfg.mustache", mode: "0600" }]),
+      : [
+          {
+            id: "stonith-cfg",
+            path: "/etc/ha.d/stonith.cfg",
+            template: "etc/ha.d/stonith.cfg.mustache",
+            mode: "0600",
+          },
+        ]),
     {
       id: "log-backup",
       path: "/usr/local/sbin/hacluster-log-backup",
@@ -86,7 +93,11 @@ export function renderNodeFiles(
           },
         ]),
     { id: "cron", path: "/etc/cron.d/hacluster", template: "etc/cron.d/hacluster.mustache" },
-    { id: "logrotate", path: "/etc/logrotate.d/heartbeat", template: "etc/logrotate.d/heartbeat.mustache" },
+    {
+      id: "logrotate",
+      path: "/etc/logrotate.d/heartbeat",
+      template: "etc/logrotate.d/heartbeat.mustache",
+    },
     {
       id: "apparmor-named",
       path: "/etc/apparmor.d/local/usr.sbin.named",
@@ -126,7 +137,13 @@ function serviceConfigSpecs(cluster: Cluster, node: ClusterNode): FileSpec[] {
   if (!node.preferred) return [];
   return [
     ...(squid.enabled && squid.manageConfig
-      ? [{ id: "squid-conf", path: "/etc/squid/squid.conf", template: "etc/squid/squid.conf.mustache" }]
+      ? [
+          {
+            id: "squid-conf",
+            path: "/etc/squid/squid.conf",
+            template: "etc/squid/squid.conf.mustache",
+          },
+        ]
       : []),
     ...(named.enabled && named.manageConfig
       ? [

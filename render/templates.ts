@@ -21,7 +21,12 @@ function load(relative: string): string {
  * files, and `&` or `<` in a value must reach the node as typed.
  */
 export function renderTemplate(relative: string, view: object): string {
-  return Mustache.render(load(relative), view, { header: load("partials/header.mustache") }, {
-    escape: (value: string) => value,
-  });
+  return Mustache.render(
+    load(relative),
+    view,
+    { header: load("partials/header.mustache") },
+    {
+      escape: (value: string) => value,
+    },
+  );
 }
