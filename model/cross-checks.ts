@@ -377,7 +377,25 @@ const staticRoutes: CrossCheck = {
     ),
 };
 
+const kernelModule: CrossCheck = {
+  needs: ["drbd"],
+  check: ({ drbd: { kernelModule: m } }) => {
+    const missing =
+      m.mode === "dkms"
+        ? (["package"] as const).filter((k) => m[k] === undefined)
+        : m.mode === "source"
+          ? (["url", "sha256"] as const).filter((k) => m[k] === undefined)
+          : [];
+    return missing.map((k) => ({
+      key: `drbd.kernelModule.${k}`,
+      problem: `is required with drbd.kernelModule.mode ${m.mode}`,
+      fix: setCommand(`drbd.kernelModule.${k}`, k === "package" ? "drbd-dkms" : k === "url" ? "https://..." : "<sha256 of the tarball>"),
+    }));
+  },
+};
+
 export const crossChecks: readonly CrossCheck[] = [
+  kernelModule,
   nodeNames,
   distinctAddresses,
   publicSubnet,

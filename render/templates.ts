@@ -21,12 +21,9 @@ function load(relative: string): string {
  * files, and `&` or `<` in a value must reach the node as typed.
  */
 export function renderTemplate(relative: string, view: object): string {
-  return Mustache.render(
-    load(relative),
-    view,
-    { header: load("partials/header.mustache") },
-    {
-      escape: (value: string) => value,
-    },
-  );
+  const partials = {
+    header: load("partials/header.mustache"),
+    "service-control": load("steps/service-control.mustache"),
+  };
+  return Mustache.render(load(relative), view, partials, { escape: (value: string) => value });
 }
