@@ -389,7 +389,10 @@ const kernelModule: CrossCheck = {
     return missing.map((k) => ({
       key: `drbd.kernelModule.${k}`,
       problem: `is required with drbd.kernelModule.mode ${m.mode}`,
-      fix: setCommand(`drbd.kernelModule.${k}`, k === "package" ? "drbd-dkms" : k === "url" ? "https://..." : "<sha256 of the tarball>"),
+      fix: setCommand(
+        `drbd.kernelModule.${k}`,
+        k === "package" ? "drbd-dkms" : k === "url" ? "https://..." : "<sha256 of the tarball>",
+      ),
     }));
   },
 };

@@ -26,10 +26,11 @@ export function setCommand(key: string, value: string, secret = false): string {
 
 export class ConfigError extends Error {
   constructor(
-    readonly stack: string,
+    // Not `stack`: that would hide Error's own `stack`, which Pulumi prints.
+    readonly stackName: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(formatProblems(stack, problems));
+    super(formatProblems(stackName, problems));
     this.name = "ConfigError";
   }
 }

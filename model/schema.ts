@@ -181,13 +181,22 @@ const kernelModule = z.strictObject({
   /** `in-tree` (the kernel's own), `dkms` (a package) or `source` (a pinned tarball). @default "in-tree" */
   mode: z.enum(["in-tree", "dkms", "source"]).default("in-tree"),
   /** Version `modinfo -F version drbd` must start with. @default "8.4" */
-  version: z.string().regex(/^\d+(\.\d+)*$/, "must be a version such as 8.4").default("8.4"),
+  version: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, "must be a version such as 8.4")
+    .default("8.4"),
   /** The DKMS package (mode dkms). */
-  package: z.string().regex(/^[a-z0-9][a-z0-9.+-]+$/, "must be a Debian package name").optional(),
+  package: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.+-]+$/, "must be a Debian package name")
+    .optional(),
   /** Tarball of the DRBD kernel source (mode source). */
   url: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
   /** sha256 of that tarball (mode source). */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex digits").optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be 64 hex digits")
+    .optional(),
 });
 
 const drbd = z.strictObject({

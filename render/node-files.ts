@@ -31,7 +31,7 @@ export function renderNodeFiles(
   const specs: FileSpec[] = [
     { id: "hosts", path: "/etc/hosts", template: "etc/hosts.mustache", kind: "block" },
     {
-      id: "drbd-resource",
+      id: "drbd-config",
       path: `/etc/drbd.d/${config.drbd.resource}.res`,
       template: "etc/drbd.d/resource.res.mustache",
     },

@@ -61,17 +61,20 @@ const afterWrite: Record<string, [string, string] | ((c: Cluster) => [string, st
     "if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; fi",
     "timesyncd restarted",
   ],
-  "drbd-resource": (c) => [
+  "drbd-config": (c) => [
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; fi`,
     "adjusted",
   ],
   "apparmor-named": [apparmorReload("usr.sbin.named"), "profile reloaded"],
   "apparmor-squid": [apparmorReload("usr.sbin.squid"), "profile reloaded"],
   "squid-conf": [
-    "if [ -e /run/squid.pid ] && kill -0 \"$(cat /run/squid.pid)\" 2>/dev/null; then squid -k reconfigure; fi",
+    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; fi',
     "squid reconfigured",
   ],
-  "named-conf": ["if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; fi", "named reloaded"],
+  "named-conf": [
+    "if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; fi",
+    "named reloaded",
+  ],
 };
 
 /** Heartbeat files: a running heartbeat rereads them, keeping its resources where they are. */
@@ -89,6 +92,11 @@ function masked(file: NodeFile): string {
   return file.secret ? file.content.replace(/^(\d+ \S+) .*$/gm, "$1 <secret>") : file.content;
 }
 
+/** sha256 of what a file step writes, its secrets masked: safe in state, outputs and triggers. */
+export function fingerprintOf(file: NodeFile): string {
+  return sha256(masked(file));
+}
+
 function fingerprintCommand(file: NodeFile): string {
   if (file.kind === "block") {
     return `sed -n '/^# BEGIN hacluster/,/^# END hacluster/p' "$path" | sha256sum | cut -c1-64`;
@@ -104,7 +112,9 @@ function step(
   id: string,
   component: ComponentKind,
   create: string,
-  extra: Partial<Pick<Step, "delete" | "stdin" | "secret" | "after">> & { fingerprint?: string } = {},
+  extra: Partial<Pick<Step, "delete" | "stdin" | "secret" | "after">> & {
+    fingerprint?: string;
+  } = {},
 ): Step {
   const { fingerprint, ...rest } = extra;
   return {
@@ -130,8 +140,9 @@ function fileStep(
   const hook =
     afterWrite[file.id.startsWith("zone-") ? "named-conf" : file.id] ??
     (component === "heartbeat" || component === "authkeys" ? heartbeatReload : undefined);
-  const [afterWriteCommand, afterWriteSays] = typeof hook === "function" ? hook(cluster) : (hook ?? []);
-  const fingerprint = sha256(masked(file));
+  const [afterWriteCommand, afterWriteSays] =
+    typeof hook === "function" ? hook(cluster) : (hook ?? []);
+  const fingerprint = fingerprintOf(file);
   const view = {
     ...file,
     stepId: id,
@@ -172,7 +183,9 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
     .filter((s, i, all) => all.indexOf(s) === i)
     .join(" ");
   // Files on the replicated volume, rendered once, written by whichever node holds the volume.
-  const volumeFiles = renderNodeFiles(cluster, primary, stages.final).filter((f) => f.onReplicatedVolume);
+  const volumeFiles = renderNodeFiles(cluster, primary, stages.final).filter(
+    (f) => f.onReplicatedVolume,
+  );
 
   return cluster.nodes.map((node, index) => {
     const files = renderNodeFiles(cluster, node, stages.final);
@@ -204,11 +217,14 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
     return [
       step(node, "ssh-ready", "node-base", script("ssh-ready")),
       step(node, "packages", "node-base", script("packages")),
-      ...fileSteps(["hosts", "network-script", "network-unit", "timesyncd", "resolv-conf"], "node-base"),
+      ...fileSteps(
+        ["hosts", "network-script", "network-unit", "timesyncd", "resolv-conf"],
+        "node-base",
+      ),
 
       step(node, "drbd-module", "drbd-kernel-module", script("drbd-module")),
 
-      ...fileSteps(["drbd-resource"], "drbd-resource"),
+      ...fileSteps(["drbd-config"], "drbd-resource"),
       step(node, "drbd-metadata", "drbd-resource", script("drbd-metadata")),
       step(node, "drbd-up", "drbd-resource", script("drbd-up")),
       step(node, "mount-point", "drbd-resource", script("mount-point")),

@@ -56,7 +56,7 @@ describe.each(stacks)("stack %s", (_stack, perNode) => {
   it.each(nodeNames.map((name, i) => [name, i] as const))(
     "drbdadm 8.4 accepts the resource file on %s",
     (name, i) => {
-      const path = writeTemp("r0.res", find(perNode[i], "drbd-resource")!.content);
+      const path = writeTemp("r0.res", find(perNode[i], "drbd-config")!.content);
       const result = run(
         "unshare",
         ["--uts", "sh", "-c", `hostname ${name} && exec drbdadm -c ${path} dump r0`],
@@ -188,7 +188,7 @@ describe("the checks catch a broken file", () => {
   });
 
   it("drbdadm refuses a file with no section for this host", () => {
-    const content = find(stacks[0][1][0], "drbd-resource")!.content;
+    const content = find(stacks[0][1][0], "drbd-config")!.content;
     const result = run(
       "unshare",
       [

@@ -79,7 +79,7 @@ describe("the prod stack renders", () => {
   });
 
   it("gives each node the other node's DRBD disk, never the root partition", () => {
-    const res = byId(rendered.get("proxycl1"), "drbd-resource")!.content;
+    const res = byId(rendered.get("proxycl1"), "drbd-config")!.content;
     expect(res).toMatch(/on proxycl2 \{\n\s+device \/dev\/drbd0;\n\s+disk \/dev\/sda4;/);
     expect(res).not.toContain("/dev/sda2");
   });

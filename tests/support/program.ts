@@ -1,0 +1,105 @@
+import * as pulumi from "@pulumi/pulumi";
+import { asProgramString } from "../../model/stack-files";
+
+/** What one resource registration looked like to the engine. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  readonly parent?: string;
+  /** Names of the resources it waits for. */
+  readonly dependsOn: string[];
+}
+
+const secretSig = "4dabf18193072939515e22adb298388d";
+
+/** True when a value arrived at the engine wrapped as a secret. */
+export function isSecretInput(value: unknown): boolean {
+  return typeof value === "object" && value !== null && secretSig in value;
+}
+
+/** The plain value inside a secret wrapper, or the value itself. */
+export function unwrap(value: unknown): unknown {
+  return isSecretInput(value) ? (value as { value: unknown }).value : value;
+}
+
+export const mockKey = (name: string) => `generatedkey${name.replace(/[^a-z0-9]/gi, "")}`;
+
+interface RegisterRequest {
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+
+const lastPart = (urn: string) => urn.split("::").pop()!;
+
+/**
+ * Runs the Pulumi program (index.ts) of `stack` with `values` as its config under Pulumi's mocks,
+ * and returns every registration once the program has settled.
+ */
+export async function runProgram(
+  stack: string,
+  values: Record<string, unknown>,
+  secretValues: Record<string, string> = {},
+): Promise<Registration[]> {
+  const registered = new Map<string, { type: string; inputs: Record<string, unknown> }>();
+  const requests: { name: string; parent?: string; dependsOn: string[] }[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.set(args.name, { type: args.type, inputs: args.inputs });
+        const state =
+          args.type === "random:index/randomPassword:RandomPassword"
+            ? { ...args.inputs, result: mockKey(args.name) }
+            : { ...args.inputs, stdout: "unchanged: mock", stderr: "" };
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => {
+        throw new Error(`Mock call not implemented: ${args.token}`);
+      },
+    },
+    "hacluster",
+    stack,
+    false,
+  );
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) config[`hacluster:${k}`] = asProgramString(v);
+  for (const [k, v] of Object.entries(secretValues)) config[`hacluster:${k}`] = v;
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(secretValues).map((k) => `hacluster:${k}`),
+  );
+  // The mocks' newResource is not told parents or dependencies; the monitor's request is.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, callback: unknown) => unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    requests.push({
+      name: req.getName(),
+      parent: req.getParent() ? lastPart(req.getParent()) : undefined,
+      dependsOn: req.getDependenciesList().map(lastPart),
+    });
+    return register(req, callback);
+  };
+
+  jest.isolateModules(() => {
+    // The program is a module run for its effect: each run needs a fresh copy of it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../index");
+  });
+
+  // Mocks answer in-process; wait until no new registration arrives.
+  let count = -1;
+  while (count !== registered.size + requests.length) {
+    count = registered.size + requests.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const byName = new Map(requests.map((o) => [o.name, o]));
+  return [...registered].map(([name, r]) => ({
+    name,
+    ...r,
+    parent: byName.get(name)?.parent,
+    dependsOn: byName.get(name)?.dependsOn ?? [],
+  }));
+}
