@@ -232,6 +232,10 @@ const drbd = z.strictObject({
   pingInt: z.number().int().min(1).max(120).default(1),
   /** Tenths of a second to wait for a keep-alive answer. @default 5 */
   pingTimeout: z.number().int().min(1).max(300).default(5),
+  /** Seconds a booting node waits for its peer; 0 waits for ever, at the console. @default 60 */
+  bootWaitForPeer: z.number().int().min(0).max(3600).default(60),
+  /** The same, when the cluster was already degraded before the reboot. @default 30 */
+  bootWaitDegraded: z.number().int().min(0).max(3600).default(30),
   /** Who is mailed on split brain (notify-split-brain.sh). @default "root" */
   splitBrainNotify: z.string().min(1).default("root"),
   /** Disks (`node:/dev/path`) that may be overwritten although blkid finds data on them. @default [] */

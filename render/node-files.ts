@@ -60,6 +60,16 @@ export function renderNodeFiles(
             mode: "0600",
           },
         ]),
+    ...(config.drbd.kernelModule.mode === "source"
+      ? [
+          {
+            id: "drbd-kernel-hook",
+            path: "/etc/kernel/postinst.d/hacluster-drbd",
+            template: "etc/kernel/postinst.d/hacluster-drbd.mustache",
+            mode: "0755",
+          },
+        ]
+      : []),
     {
       id: "log-backup",
       path: "/usr/local/sbin/hacluster-log-backup",

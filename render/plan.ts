@@ -223,6 +223,7 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
       ),
 
       step(node, "drbd-module", "drbd-kernel-module", script("drbd-module")),
+      ...fileSteps(["drbd-kernel-hook"], "drbd-kernel-module"),
 
       ...fileSteps(["drbd-config"], "drbd-resource"),
       step(node, "drbd-metadata", "drbd-resource", script("drbd-metadata")),

@@ -34,6 +34,11 @@ const fullValues = (() => {
   v = withValue(v, "ntpServers", ["ntp.example"]);
   v = withValue(v, "services.named.forwarders", ["172.16.250.254"]);
   v = withValue(v, "stonith", { type: "suicide" });
+  v = withValue(v, "drbd.kernelModule", {
+    mode: "source",
+    url: "https://example.org/drbd-8.4.11-1.tar.gz",
+    sha256: "0".repeat(64),
+  });
   return v;
 })();
 

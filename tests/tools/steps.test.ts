@@ -15,11 +15,27 @@ const planOf = (stack: string, values = stackValues(stack)) =>
   planSteps(clusterOf(stack, values), keys);
 const stepOf = (plan: Step[][], id: string, node = 0) => plan[node].find((s) => s.id === id)!;
 
-describe.each(["prod", "lab"])("the %s stack's steps", (stack) => {
+const sourceBuilt = withValue(stackValues("lab"), "drbd.kernelModule", {
+  mode: "source",
+  url: "https://example.org/drbd-8.4.11-1.tar.gz",
+  sha256: "0".repeat(64),
+});
+const dkms = withValue(stackValues("lab"), "drbd.kernelModule", {
+  mode: "dkms",
+  package: "drbd-dkms",
+});
+
+describe.each([
+  ["prod", stackValues("prod")],
+  ["lab", stackValues("lab")],
+  ["lab, DRBD from source", sourceBuilt],
+  ["lab, DRBD from DKMS", dkms],
+])("the %s stack's steps", (_name, values) => {
+  const stack = _name.startsWith("prod") ? "prod" : "lab";
   it("pass shellcheck, create and delete", () => {
     const dir = mkdtempSync(join(tmpdir(), "hacluster-steps-"));
     const files: string[] = [];
-    for (const step of planOf(stack).flat()) {
+    for (const step of planOf(stack, values).flat()) {
       for (const [kind, script] of [
         ["create", step.create],
         ["delete", step.delete],
@@ -37,7 +53,7 @@ describe.each(["prod", "lab"])("the %s stack's steps", (stack) => {
   });
 
   it("end with a `changed` or `unchanged` line on every path", () => {
-    for (const step of planOf(stack).flat()) {
+    for (const step of planOf(stack, values).flat()) {
       expect([step.id, /echo "?(\$result|changed|unchanged)/.test(step.create)]).toEqual([
         step.id,
         true,
