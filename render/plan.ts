@@ -50,41 +50,31 @@ function packagesFor(cluster: Cluster): string {
   ].join(" ");
 }
 
-/** What a file step runs after a write, and how it says so. */
-const afterWrite: Record<string, [string, string] | ((c: Cluster) => [string, string])> = {
-  "network-script": ["/usr/local/sbin/hacluster-network >/dev/null", "applied"],
-  "network-unit": [
-    "if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet hacluster-network.service; fi",
-    "enabled at boot",
-  ],
-  timesyncd: [
-    "if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; fi",
-    "timesyncd restarted",
-  ],
-  "drbd-config": (c) => [
-    `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; fi`,
-    "adjusted",
-  ],
-  "apparmor-named": [apparmorReload("usr.sbin.named"), "profile reloaded"],
-  "apparmor-squid": [apparmorReload("usr.sbin.squid"), "profile reloaded"],
-  "squid-conf": [
-    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; fi',
-    "squid reconfigured",
-  ],
-  "named-conf": [
-    "if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; fi",
-    "named reloaded",
-  ],
+/**
+ * What a file step runs after it wrote its file. Each hook acts only where there is something to
+ * act on, and sets `did` to say what it did.
+ */
+const afterWrite: Record<string, string | ((c: Cluster) => string)> = {
+  "network-script": 'did=$(/usr/local/sbin/hacluster-network | sed "s/^/network /")',
+  "network-unit":
+    'if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet hacluster-network.service; did="enabled at boot"; fi',
+  timesyncd:
+    'if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
+  "drbd-config": (c) =>
+    `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
+  "apparmor-named": apparmorReload("usr.sbin.named"),
+  "apparmor-squid": apparmorReload("usr.sbin.squid"),
+  "squid-conf":
+    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
+  "named-conf": 'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
 };
 
 /** Heartbeat files: a running heartbeat rereads them, keeping its resources where they are. */
-const heartbeatReload: [string, string] = [
-  "if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; fi",
-  "heartbeat reloaded",
-];
+const heartbeatReload =
+  'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi';
 
 function apparmorReload(profile: string): string {
-  return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; fi`;
+  return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;
 }
 
 /** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */
@@ -140,8 +130,7 @@ function fileStep(
   const hook =
     afterWrite[file.id.startsWith("zone-") ? "named-conf" : file.id] ??
     (component === "heartbeat" || component === "authkeys" ? heartbeatReload : undefined);
-  const [afterWriteCommand, afterWriteSays] =
-    typeof hook === "function" ? hook(cluster) : (hook ?? []);
+  const afterWriteCommand = typeof hook === "function" ? hook(cluster) : hook;
   const fingerprint = fingerprintOf(file);
   const view = {
     ...file,
@@ -150,7 +139,6 @@ function fileStep(
     modeDigits: file.mode.replace(/^0/, ""),
     mountPoint: cluster.config.drbd.mountPoint,
     afterWrite: afterWriteCommand,
-    afterWriteSays,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
   };

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Boots one lab node inside its own network, mount, UTS and PID namespaces: an overlay of the
+# host's root (its own /etc, /var, /replicated; the host's packages), fresh /proc, /sys, /run,
+# /tmp and /dev, its hostname, its own SSH host key, then tini and sshd. No systemd: the
+# product's steps use the packages' init scripts, as on any host without systemd.
+set -euo pipefail
+node=$1 address=$2 backing_loop=$3 shared_loop=$4
+LAB=/run/hacluster-lab
+here=$(cd "$(dirname "$0")" && pwd)
+root=$LAB/$node/root
+
+mount -t overlay overlay -o "lowerdir=/,upperdir=$LAB/$node/upper,workdir=$LAB/$node/work" "$root"
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount -t tmpfs -o mode=755 run "$root/run"
+mkdir -p "$root/run/sshd" "$root/run/lock"
+mount -t tmpfs -o mode=1777 tmp "$root/tmp"
+
+mount -t tmpfs -o mode=755 dev "$root/dev"
+for spec in "null c 1 3" "zero c 1 5" "full c 1 7" "random c 1 8" "urandom c 1 9" "tty c 5 0"; do
+  read -r name type major minor <<<"$spec"
+  mknod -m 666 "$root/dev/$name" "$type" "$major" "$minor"
+done
+mkdir -p "$root/dev/pts" "$root/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$root/dev/pts"
+ln -s pts/ptmx "$root/dev/ptmx"
+mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
+ln -s /proc/self/fd "$root/dev/fd"
+ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"
+ln -s /proc/self/fd/2 "$root/dev/stderr"
+# DRBD STAND-IN: the node's backing partition, and the shared volume in place of /dev/drbd0.
+minor() { cut -d: -f2 "/sys/class/block/$(basename "$1")/dev"; }
+mknod -m 660 "$root/dev/standin-drbd-backing" b 7 "$(minor "$backing_loop")"
+mknod -m 660 "$root/dev/drbd0" b 7 "$(minor "$shared_loop")"
+
+hostname "$node"
+mkdir -p "$root/replicated"
+rm -f "$root"/etc/ssh/ssh_host_*
+chroot "$root" ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+mkdir -p "$root/root/.ssh"
+cp "$LAB/lab_key.pub" "$root/root/.ssh/authorized_keys"
+chmod 700 "$root/root/.ssh"
+
+# DRBD STAND-IN: shadows drbdadm inside this overlay only; the real one stays beside it.
+mkdir -p "$root/usr/lib/hacluster-lab" "$root/var/lib/drbd-standin"
+cp /usr/sbin/drbdadm "$root/usr/lib/hacluster-lab/drbdadm.real"
+cp "$here/standin/drbdadm" "$root/usr/sbin/drbdadm"
+mount --bind "$LAB/drbd-standin" "$root/var/lib/drbd-standin"
+for tool in modinfo modprobe lsmod; do
+  rm -f "$root/usr/sbin/$tool" "$root/usr/bin/$tool"
+  cp "$here/standin/kmod-drbd" "$root/usr/sbin/$tool"
+done
+
+cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$LAB/$node/host_key.pub"
+exec chroot "$root" /usr/bin/tini -s -- /usr/sbin/sshd -D -e -o "ListenAddress=$address" \
+  -o PermitRootLogin=prohibit-password -o UseDNS=no
