@@ -109,8 +109,8 @@ const heartbeat = z.strictObject({
   keepalive: duration.default(200),
   /** Late-heartbeat warning. @default 1 */
   warntime: duration.default(1000),
-  /** A peer silent this long is dead and its resources are taken over. @default 2 */
-  deadtime: duration.default(2000),
+  /** A peer silent this long is dead and its resources are taken over. @default 1.5 */
+  deadtime: duration.default(1500),
   /** Deadtime right after heartbeat starts (the network may be slow to come up). @default 20 */
   initdead: duration.default(20000),
   /** @default 694 */
@@ -230,8 +230,8 @@ const drbd = z.strictObject({
     .default("100M"),
   /** Seconds between DRBD keep-alives: peer loss must be seen before heartbeat's deadtime. @default 1 */
   pingInt: z.number().int().min(1).max(120).default(1),
-  /** Tenths of a second to wait for a keep-alive answer. @default 5 */
-  pingTimeout: z.number().int().min(1).max(300).default(5),
+  /** Tenths of a second to wait for a keep-alive answer. @default 3 */
+  pingTimeout: z.number().int().min(1).max(300).default(3),
   /** Seconds a booting node waits for its peer; 0 waits for ever, at the console. @default 60 */
   bootWaitForPeer: z.number().int().min(0).max(3600).default(60),
   /** The same, when the cluster was already degraded before the reboot. @default 30 */

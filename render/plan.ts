@@ -66,7 +66,8 @@ const afterWrite: Record<string, string | ((c: Cluster) => string)> = {
   "apparmor-squid": apparmorReload("usr.sbin.squid"),
   "squid-conf":
     'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
-  "named-conf": 'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
+  "named-conf":
+    'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
 };
 
 /** Heartbeat files: a running heartbeat rereads them, keeping its resources where they are. */

@@ -36,8 +36,6 @@ mknod -m 660 "$root/dev/drbd0" b 7 "$(minor "$shared_loop")"
 
 hostname "$node"
 mkdir -p "$root/replicated"
-rm -f "$root"/etc/ssh/ssh_host_*
-chroot "$root" ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 mkdir -p "$root/root/.ssh"
 cp "$LAB/lab_key.pub" "$root/root/.ssh/authorized_keys"
 chmod 700 "$root/root/.ssh"
@@ -52,6 +50,15 @@ for tool in modinfo modprobe lsmod; do
   cp "$here/standin/kmod-drbd" "$root/usr/sbin/$tool"
 done
 
+# A host key of its own, made at first boot (the host's own shows through the overlay until
+# then) and kept across reboots, as on a disk.
+if [ ! -e "$LAB/$node/upper/etc/ssh/ssh_host_ed25519_key" ]; then
+  rm -f "$root"/etc/ssh/ssh_host_*
+  chroot "$root" ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+fi
 cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$LAB/$node/host_key.pub"
-exec chroot "$root" /usr/bin/tini -s -- /usr/sbin/sshd -D -e -o "ListenAddress=$address" \
-  -o PermitRootLogin=prohibit-password -o UseDNS=no
+# What a Debian boot without systemd starts from rc2.d, limited to the cluster's own services
+# (the host's other services are not this node's). A fresh node has none of them enabled.
+# shellcheck disable=SC2016 # expanded by the node's shell
+boot_services='for s in /etc/rc2.d/S*drbd /etc/rc2.d/S*heartbeat; do if [ -x "$s" ]; then "$s" start; fi; done >/var/log/lab-boot.log 2>&1'
+exec chroot "$root" /usr/bin/tini -s -- /bin/sh -c "$boot_services; exec /usr/sbin/sshd -D -e -o ListenAddress=$address -o PermitRootLogin=prohibit-password -o UseDNS=no"

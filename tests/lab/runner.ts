@@ -15,13 +15,22 @@ export interface Run {
 }
 
 /** Runs a command in a namespace of the lab: `ctl` is the LAN, the client and the ping node. */
-export function inNamespace(ns: string, command: string[], input?: string, timeoutMs = 120_000): Run {
+export function inNamespace(
+  ns: string,
+  command: string[],
+  input?: string,
+  timeoutMs = 120_000,
+): Run {
   const result = spawnSync("ip", ["netns", "exec", `hacl-${ns}`, ...command], {
     input,
     encoding: "utf8",
     timeout: timeoutMs,
   });
-  return { status: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
+  return {
+    status: result.status ?? -1,
+    stdout: result.stdout ?? "",
+    stderr: result.stderr ?? String(result.error ?? ""),
+  };
 }
 
 /** SSH from the client namespace to a node, host key pinned, as the program would connect. */
@@ -30,11 +39,16 @@ export function ssh(address: string, command: string, input?: string, timeoutMs?
     "ctl",
     [
       "ssh",
-      "-i", join(labDir, "lab_key"),
-      "-o", `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", "BatchMode=yes",
-      "-o", "ConnectTimeout=5",
+      "-i",
+      join(labDir, "lab_key"),
+      "-o",
+      `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=5",
       `root@${address}`,
       command,
     ],
@@ -46,7 +60,8 @@ export function ssh(address: string, command: string, input?: string, timeoutMs?
 /** The steps in an order Pulumi could run them: each after the step before it on its node and after its cross-node dependencies. */
 export function runOrder(plan: readonly Step[][]): Step[] {
   const previous = new Map<string, string>();
-  for (const steps of plan) steps.forEach((s, i) => i > 0 && previous.set(stepKey(s), stepKey(steps[i - 1])));
+  for (const steps of plan)
+    steps.forEach((s, i) => i > 0 && previous.set(stepKey(s), stepKey(steps[i - 1])));
   const all = plan.flat();
   const done = new Set<string>();
   const order: Step[] = [];
@@ -54,7 +69,9 @@ export function runOrder(plan: readonly Step[][]): Step[] {
     const ready = all.find(
       (s) =>
         !done.has(stepKey(s)) &&
-        [previous.get(stepKey(s)), ...s.after.map(stepKey)].every((k) => k === undefined || done.has(k)),
+        [previous.get(stepKey(s)), ...s.after.map(stepKey)].every(
+          (k) => k === undefined || done.has(k),
+        ),
     );
     if (!ready) throw new Error("the plan's dependencies form a cycle");
     done.add(stepKey(ready));
@@ -95,12 +112,23 @@ export function applyPlan(cluster: Cluster, only?: (step: Step) => boolean): Ste
   for (const step of runOrder(plan)) {
     if (only && !only(step)) continue;
     const started = Date.now();
-    const run = ssh(address.get(step.node)!, remoteCommand(step.create, user.get(step.node)!), step.stdin ?? "");
+    const run = ssh(
+      address.get(step.node)!,
+      remoteCommand(step.create, user.get(step.node)!),
+      step.stdin ?? "",
+    );
     if (run.status !== 0) {
-      throw new Error(`step ${stepKey(step)} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`);
+      throw new Error(
+        `step ${stepKey(step)} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
+      );
     }
     const said = run.stdout.trimEnd().split("\n").pop() ?? "";
-    results.push({ node: step.node, id: step.id, said: step.secret ? said.replace(/[0-9a-f]{40}/g, "[secret]") : said, ms: Date.now() - started });
+    results.push({
+      node: step.node,
+      id: step.id,
+      said: step.secret ? said.replace(/[0-9a-f]{40}/g, "[secret]") : said,
+      ms: Date.now() - started,
+    });
   }
   return results;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The lab's machinery: network namespaces, disks and the two nodes' boot. Nothing here is
 # installed on a real node; the product's steps are applied over SSH by tests/lab/lab.ts.
-#   topology.sh up    build the LAN, the private link, the disks, and boot both nodes
-#   topology.sh down  stop every process of the lab, delete namespaces, loops and state
+#   topology.sh up          build the LAN, the private link, the disks, and boot both nodes
+#   topology.sh crash NODE  a power cut: off the network, every process killed, memory lost
+#   topology.sh boot NODE   power on again: the node boots and starts what is enabled at boot
+#   topology.sh down        stop every process of the lab, delete namespaces, loops and state
 set -euo pipefail
 
 LAB=/run/hacluster-lab
@@ -54,30 +56,58 @@ up() {
 
   ssh-keygen -q -t ed25519 -N '' -C hacluster-lab -f "$LAB/lab_key"
   : >"$LAB/known_hosts"
-  i=0
+  for node in "${NODES[@]}"; do boot_node "$node" "$(index_of "$node")"; done
   for node in "${NODES[@]}"; do
-    i=$((i + 1))
-    mkdir -p "$LAB/$node/upper" "$LAB/$node/work" "$LAB/$node/root"
-    setsid ip netns exec "$(ns "$node")" unshare --mount --uts --pid --fork --propagation private \
-      "$HERE/node-boot.sh" "$node" "172.16.250.10$i" "$(cat "$LAB/$node.loop")" "$(cat "$LAB/shared.loop")" \
-      >"$LAB/$node/boot.log" 2>&1 </dev/null &
-    echo $! >"$LAB/$node/pid"
-  done
-  for node in "${NODES[@]}"; do
-    local tries=0
-    until [ -s "$LAB/$node/host_key.pub" ] || [ "$tries" -ge 100 ]; do sleep 0.1; tries=$((tries + 1)); done
-    if [ ! -s "$LAB/$node/host_key.pub" ]; then
-      echo "lab: $node did not boot:" >&2
-      cat "$LAB/$node/boot.log" >&2
-      exit 1
-    fi
-  done
-  i=0
-  for node in "${NODES[@]}"; do
-    i=$((i + 1))
-    echo "172.16.250.10$i $(cut -d' ' -f1,2 "$LAB/$node/host_key.pub")" >>"$LAB/known_hosts"
+    wait_booted "$node"
+    echo "172.16.250.10$(index_of "$node") $(cut -d' ' -f1,2 "$LAB/$node/host_key.pub")" >>"$LAB/known_hosts"
   done
   touch "$LAB/up"
+}
+
+boot_node() { # node index
+  local node=$1 i=$2
+  mkdir -p "$LAB/$node/upper" "$LAB/$node/work" "$LAB/$node/root"
+  rm -f "$LAB/$node/host_key.pub"
+  setsid ip netns exec "$(ns "$node")" unshare --mount --uts --pid --fork --propagation private \
+    "$HERE/node-boot.sh" "$node" "172.16.250.10$i" "$(cat "$LAB/$node.loop")" "$(cat "$LAB/shared.loop")" \
+    >>"$LAB/$node/boot.log" 2>&1 </dev/null &
+  echo $! >"$LAB/$node/pid"
+}
+
+wait_booted() { # node
+  local tries=0
+  until [ -s "$LAB/$1/host_key.pub" ] || [ "$tries" -ge 100 ]; do sleep 0.1; tries=$((tries + 1)); done
+  if [ ! -s "$LAB/$1/host_key.pub" ]; then
+    echo "lab: $1 did not boot:" >&2
+    cat "$LAB/$1/boot.log" >&2
+    exit 1
+  fi
+}
+
+index_of() { if [ "$1" = proxycl1 ]; then echo 1; else echo 2; fi; }
+
+# A node lost as a power cut loses it: off the network, every process gone, nothing it held in
+# memory kept (the VIP on its interface, DRBD's role). Its disk (the overlay) stays.
+crash() {
+  local node=$1
+  ip -n "$(ns "$node")" link set eth1 down
+  ip -n "$(ns "$node")" link set eth0 down
+  # shellcheck disable=SC2046
+  kill -KILL $(ip netns pids "$(ns "$node")") 2>/dev/null || true
+  ip -n "$(ns "$node")" addr flush dev eth1 scope global
+  ip -n "$(ns "$node")" addr add "172.16.250.10$(index_of "$node")/24" dev eth1
+  if [ -f "$LAB/drbd-standin/$node" ]; then
+    sed -i 's/^up=.*/up=0/; s/^role=.*/role=Secondary/' "$LAB/drbd-standin/$node"
+  fi
+}
+
+# The node powers on: links up, then it boots and starts what is enabled at boot.
+boot() {
+  local node=$1
+  ip -n "$(ns "$node")" link set eth1 up
+  ip -n "$(ns "$node")" link set eth0 up
+  boot_node "$node" "$(index_of "$node")"
+  wait_booted "$node"
 }
 
 down() {
@@ -107,5 +137,7 @@ down() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  crash) crash "$2" ;;
+  boot) boot "$2" ;;
+  *) echo "usage: $0 up|down|crash NODE|boot NODE" >&2; exit 2 ;;
 esac

@@ -167,7 +167,7 @@ describe("rendering follows the stack", () => {
   it("writes ucast lines to the peer's addresses with the default links", () => {
     const haCf = byId(render("lab").get("proxycl2"), "ha-cf")!.content;
     expect(haCf).toContain("\nucast eth0 192.168.0.1\nucast eth1 172.16.250.101\n");
-    expect(haCf).toContain("\nkeepalive 200ms\nwarntime 1\ndeadtime 2\ninitdead 20\n");
+    expect(haCf).toContain("\nkeepalive 200ms\nwarntime 1\ndeadtime 1500ms\ninitdead 20\n");
   });
 
   it("signs with the next authkeys slot on each rotation, wrapping after 15", () => {

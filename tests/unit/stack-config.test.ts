@@ -57,7 +57,7 @@ describe("defaults", () => {
     expect(cfg.heartbeat).toMatchObject({
       keepalive: 200,
       warntime: 1000,
-      deadtime: 2000,
+      deadtime: 1500,
       initdead: 20000,
       udpport: 694,
       autoFailback: false,
@@ -79,7 +79,7 @@ describe("defaults", () => {
       mountPoint: "/replicated",
       filesystem: "ext4",
       pingInt: 1,
-      pingTimeout: 5,
+      pingTimeout: 3,
     });
     expect(cfg.authkeys.method).toBe("sha1");
     expect(cfg.authkeysRotation).toBe(0);
@@ -103,9 +103,9 @@ describe("defaults", () => {
   it("reads heartbeat times as seconds or milliseconds", () => {
     const cfg = parseStackConfig(
       "test",
-      toRaw(withValue(withValue(lab, "heartbeat.keepalive", "250ms"), "heartbeat.warntime", "1.5")),
+      toRaw(withValue(withValue(lab, "heartbeat.keepalive", "250ms"), "heartbeat.warntime", "1.2")),
     );
-    expect([cfg.heartbeat.keepalive, cfg.heartbeat.warntime]).toEqual([250, 1500]);
+    expect([cfg.heartbeat.keepalive, cfg.heartbeat.warntime]).toEqual([250, 1200]);
   });
 });
 

@@ -1,0 +1,192 @@
+/**
+ * `npm run lab [-- COMMAND]`: a real two-node cluster on this machine (see the README's "The lab").
+ *   up (default)  build the nodes, apply the program's steps, show DNS and the proxy on the VIP,
+ *                 take the primary's links away and show the other node answering
+ *   apply         apply the steps again (`changed`/`unchanged` for each)
+ *   status        who holds the VIP, DRBD roles, services
+ *   ssh NODE [CMD]  a shell (or a command) on proxycl1 or proxycl2
+ *   failover      take the primary's links away, time the takeover, give them back
+ *   down          stop and remove everything the lab made
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadClusterFromFiles } from "../../model/load";
+import { seconds } from "../../model/duration";
+import * as probe from "./probes";
+import { applyPlan, labDir, StepResult } from "./runner";
+
+const projectDir = join(__dirname, "..", "..");
+export function topologyOn(action: "up" | "down" | "crash" | "boot", node?: string): void {
+  const run = spawnSync("bash", [join(__dirname, "topology.sh"), action, ...(node ? [node] : [])], {
+    stdio: "inherit",
+  });
+  if (run.status !== 0) throw new Error(`topology.sh ${action} failed`);
+}
+
+export function labCluster() {
+  return loadClusterFromFiles(projectDir, "lab");
+}
+
+function printApply(results: StepResult[]): void {
+  for (const r of results) console.log(`  ${r.node.padEnd(9)} ${r.id.padEnd(20)} ${r.said}`);
+  const changed = results.filter((r) => r.said.startsWith("changed")).length;
+  console.log(
+    `  ${results.length} steps over ${results.length} SSH sessions: ${changed} changed, ${results.length - changed} unchanged`,
+  );
+}
+
+/** Brings the lab from nothing to a serving cluster; returns what the steps said. */
+export async function labUp(): Promise<StepResult[]> {
+  if (!existsSync(join(labDir, "up"))) topologyOn("up");
+  probe.startWebServer();
+  const results = applyPlan(labCluster());
+  const ready = await probe.waitFor(() => probe.serving("172.16.250.254"), 90_000, 500);
+  if (ready === undefined)
+    throw new Error("the cluster did not start serving within 90 s; see `npm run lab -- status`");
+  return results;
+}
+
+export interface Failover {
+  readonly from: string;
+  readonly to: string;
+  /** From the power cut to the first DNS answer on the VIP, to a tenth of a second. */
+  readonly dnsMs: number;
+  /** From the power cut to the first page fetched through the proxy on the VIP. */
+  readonly proxyMs: number;
+  /** The services stayed on `to` once `from` had booted again (auto_failback off). */
+  readonly stayed: boolean;
+}
+
+/** Loses the VIP holder as in a power cut, times the takeover, then boots the lost node again. */
+export async function failover(maxSeconds = 60): Promise<Failover> {
+  const [from] = probe.vipHolders();
+  if (!from) throw new Error("no node holds the VIP");
+  const watch = probe.watchDns(maxSeconds + 5);
+  try {
+    if ((await probe.waitFor(() => watch.samples().some((s) => s.ok), 10_000)) === undefined) {
+      throw new Error("DNS does not answer on the VIP before the failover");
+    }
+    const started = Date.now();
+    topologyOn("crash", from);
+    const back = () => probe.recoveredAfter(watch.samples(), started);
+    if ((await probe.waitFor(() => (back() ?? 0) > 0, maxSeconds * 1000)) === undefined) {
+      throw new Error(`DNS did not come back within ${maxSeconds} s after ${from} was lost`);
+    }
+    const dnsMs = back()!;
+    if (
+      (await probe.waitFor(() => probe.proxyFetch() === probe.pageText, 30_000, 50)) === undefined
+    ) {
+      throw new Error(`the proxy did not come back after ${from} was lost`);
+    }
+    const proxyMs = Date.now() - started;
+    const to = probe.vipHolders().find((n) => n !== from) ?? "?";
+    topologyOn("boot", from);
+    await probe.waitFor(() => probe.bothNodesUp(), 180_000, 500);
+    return { from, to, dnsMs, proxyMs, stayed: probe.vipHolders().join() === to };
+  } finally {
+    watch.stop();
+  }
+}
+
+function status(): void {
+  for (const node of probe.nodes) {
+    const run = spawnSync("ip", ["netns", "exec", "hacl-ctl", "true"]);
+    if (run.status !== 0) {
+      console.log("the lab is down");
+      return;
+    }
+    const report = probe.onNode(
+      node.name,
+      "printf 'heartbeat: %s; DRBD: %s; mounted: %s; named: %s; squid: %s\\n' " +
+        '"$(/usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1 && echo running || echo stopped)" ' +
+        '"$(drbdadm role r0 2>/dev/null || echo down)" ' +
+        '"$(mountpoint -q /replicated && echo /replicated || echo no)" ' +
+        '"$(/etc/init.d/named status >/dev/null 2>&1 && echo running || echo stopped)" ' +
+        '"$(/etc/init.d/squid status >/dev/null 2>&1 && echo running || echo stopped)"',
+    );
+    console.log(`${node.name} (${node.address}): ${report.trim()}`);
+  }
+  console.log(`VIP ${probe.vip} on: ${probe.vipHolders().join(", ") || "nobody"}`);
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command = "up", ...rest] = args;
+  switch (command) {
+    case "up": {
+      const cluster = labCluster();
+      console.log(
+        "lab: two nodes in network and mount namespaces (DRBD is a stand-in: this kernel has no DRBD module)",
+      );
+      const started = Date.now();
+      const results = await labUp();
+      printApply(results);
+      console.log(`\nconverged and serving in ${seconds(Date.now() - started)}`);
+      console.log(
+        `DNS  (dig @${probe.vip} www.lab.example, from the client):  ${probe.dig("www.lab.example")}`,
+      );
+      console.log(`HTTP (curl -x ${probe.vip}:3128 ${probe.page}):  ${probe.proxyFetch()}`);
+      console.log(
+        `VIP on ${probe.vipHolders().join(", ")}; heartbeat deadtime ${seconds(cluster.config.heartbeat.deadtime)}`,
+      );
+      const f = await failover();
+      console.log(
+        `\n${f.from} lost (power cut): ${f.to} answered DNS on the VIP after ${seconds(f.dnsMs)}, the proxy after ${seconds(f.proxyMs)}`,
+      );
+      console.log(
+        `${f.from} booted again; with auto_failback off the services ${f.stayed ? "stay" : "did NOT stay"} on ${probe.vipHolders().join(", ")}`,
+      );
+      console.log("\nlook around:  npm run lab -- status | ssh proxycl1 | failover | apply | down");
+      break;
+    }
+    case "apply":
+      printApply(applyPlan(labCluster()));
+      break;
+    case "status":
+      status();
+      break;
+    case "ssh": {
+      const node = probe.nodes.find((n) => n.name === rest[0]);
+      if (!node) throw new Error("usage: npm run lab -- ssh proxycl1|proxycl2 [command]");
+      const run = spawnSync(
+        "ip",
+        [
+          "netns",
+          "exec",
+          "hacl-ctl",
+          "ssh",
+          "-i",
+          join(labDir, "lab_key"),
+          "-o",
+          `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
+          "-o",
+          "StrictHostKeyChecking=yes",
+          `root@${node.address}`,
+          ...rest.slice(1),
+        ],
+        { stdio: "inherit" },
+      );
+      process.exitCode = run.status ?? 1;
+      break;
+    }
+    case "failover": {
+      const f = await failover();
+      console.log(
+        `${f.from} → ${f.to}: DNS after ${seconds(f.dnsMs)}, proxy after ${seconds(f.proxyMs)}`,
+      );
+      break;
+    }
+    case "down":
+      topologyOn("down");
+      break;
+    default:
+      throw new Error(`unknown lab command ${command}; see the top of tests/lab/lab.ts`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`lab: ${e.message}`);
+    process.exitCode = 1;
+  });
+}

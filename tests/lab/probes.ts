@@ -1,0 +1,180 @@
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inNamespace, labDir, ssh } from "./runner";
+
+export const nodes = [
+  { name: "proxycl1", address: "172.16.250.101" },
+  { name: "proxycl2", address: "172.16.250.102" },
+] as const;
+export type NodeName = (typeof nodes)[number]["name"];
+export const vip = "172.16.250.103";
+export const page = "http://172.16.250.254:8080/";
+export const pageText = "hacluster lab: page served in the client namespace";
+
+const addressOf = (name: NodeName) => nodes.find((n) => n.name === name)!.address;
+
+/** Asks named on the VIP, from the client. The answer, or "" when none came. */
+export function dig(name: string): string {
+  const run = inNamespace(
+    "ctl",
+    ["dig", "+short", "+time=1", "+tries=1", `@${vip}`, name],
+    undefined,
+    5000,
+  );
+  return run.status === 0 ? run.stdout.trim() : "";
+}
+
+/** Fetches the client's page through squid on the VIP. The body, or "" on failure. */
+export function proxyFetch(): string {
+  const run = inNamespace(
+    "ctl",
+    ["curl", "-s", "-m", "3", "-x", `http://${vip}:3128`, page],
+    undefined,
+    6000,
+  );
+  return run.status === 0 ? run.stdout : "";
+}
+
+/** A small web server in the client namespace: the page the proxy fetches. Stopped with the lab. */
+export function startWebServer(): void {
+  const pidFile = join(labDir, "web.pid");
+  if (existsSync(pidFile)) return;
+  const server = `require("http").createServer((q, r) => r.end(${JSON.stringify(pageText)})).listen(8080, "172.16.250.254")`;
+  const child = spawn("ip", ["netns", "exec", "hacl-ctl", process.execPath, "-e", server], {
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  writeFileSync(pidFile, String(child.pid));
+  for (let i = 0; i < 50 && !inNamespace("ctl", ["curl", "-s", "-m", "1", page]).stdout; i++) {
+    spawnSleep(100);
+  }
+}
+
+export function spawnSleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Runs a shell command on a node over SSH; throws with its output if it fails. */
+export function onNode(name: NodeName, command: string, input?: string): string {
+  const run = ssh(addressOf(name), command, input);
+  if (run.status !== 0)
+    throw new Error(`${name}: ${command}: exit ${run.status}: ${run.stdout}${run.stderr}`);
+  return run.stdout;
+}
+
+/** Which node has the VIP on its public interface, seen from inside each node. */
+export function vipHolders(): NodeName[] {
+  return nodes
+    .filter((n) =>
+      inNamespace(n.name, ["ip", "-br", "addr", "show", "eth1"]).stdout.includes(`${vip}/`),
+    )
+    .map((n) => n.name);
+}
+
+/** Takes a node off both its networks, as a pulled plug would (its processes go on running). */
+export function cutLinks(name: NodeName): void {
+  for (const dev of ["eth1", "eth0"]) inNamespace(name, ["ip", "link", "set", dev, "down"]);
+}
+
+export function restoreLinks(name: NodeName): void {
+  for (const dev of ["eth1", "eth0"]) inNamespace(name, ["ip", "link", "set", dev, "up"]);
+}
+
+/** Waits until `check` holds, polling every `everyMs`; the time it took, or undefined. */
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<number | undefined> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return undefined;
+}
+
+/** Both nodes' heartbeat sees the other one alive. */
+export function bothNodesUp(): boolean {
+  return nodes.every((n) => {
+    const peer = nodes.find((o) => o.name !== n.name)!.name;
+    return (
+      ssh(n.address, `cl_status nodestatus ${peer}`, undefined, 5000).stdout.trim() === "active"
+    );
+  });
+}
+
+/** The cluster answers: DNS and the proxy through the VIP. */
+export function serving(expectedAnswer: string): boolean {
+  return dig("www.lab.example") === expectedAnswer && proxyFetch() === pageText;
+}
+
+/** One query's result, as dns-watch prints it. */
+export interface DnsSample {
+  readonly at: number;
+  readonly ok: boolean;
+}
+
+/**
+ * Starts dns-watch in the client namespace for `seconds`; `done()` waits for it and returns the
+ * samples. Queries every 100 ms, so times read from it are good to a tenth of a second.
+ */
+export function watchDns(
+  seconds: number,
+  timeoutMs = 500,
+): { samples: () => DnsSample[]; done: () => Promise<DnsSample[]>; stop: () => void } {
+  const child = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      "hacl-ctl",
+      process.execPath,
+      "-r",
+      "ts-node/register/transpile-only",
+      join(__dirname, "dns-watch.ts"),
+      "--server",
+      vip,
+      "--name",
+      "www.lab.example",
+      "--every",
+      "100",
+      "--seconds",
+      String(seconds),
+      "--timeout",
+      String(timeoutMs),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"], cwd: join(__dirname, "..", "..") },
+  );
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const samples = () =>
+    out
+      .split("\n")
+      .filter((line) => /^\d+ (ok|fail)$/.test(line))
+      .map((line) => {
+        const [at, result] = line.split(" ");
+        return { at: Number(at), ok: result === "ok" };
+      })
+      .sort((a, b) => a.at - b.at);
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  return {
+    samples,
+    done: async () => {
+      await closed;
+      return samples();
+    },
+    stop: () => void child.kill(),
+  };
+}
+
+/** From samples: how long after `since` DNS answered again, having failed in between. */
+export function recoveredAfter(samples: readonly DnsSample[], since: number): number | undefined {
+  const after = samples.filter((s) => s.at >= since);
+  const firstFail = after.findIndex((s) => !s.ok);
+  if (firstFail < 0) return 0;
+  const back = after.slice(firstFail).find((s) => s.ok);
+  return back ? back.at - since : undefined;
+}
