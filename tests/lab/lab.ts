@@ -2,7 +2,7 @@
  * `npm run lab [-- COMMAND]`: a real two-node cluster on this machine (see the README's "The lab").
  *   up (default)  build the nodes, apply the program's steps, show DNS and the proxy on the VIP,
  *                 take the primary's links away and show the other node answering
- *   apply         apply the steps again (`changed`/`unchanged` for each)
+ *   apply [--every-step]  apply the steps as pulumi up would (only what changed), or all of them
  *   status        who holds the VIP, DRBD roles, services
  *   ssh NODE [CMD]  a shell (or a command) on proxycl1 or proxycl2
  *   failover      take the primary's links away, time the takeover, give them back
@@ -140,7 +140,7 @@ async function main(args: string[]): Promise<void> {
       break;
     }
     case "apply":
-      printApply(applyPlan(labCluster()));
+      printApply(applyPlan(labCluster(), { everyStep: rest.includes("--every-step") }));
       break;
     case "status":
       status();

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Cluster } from "../../model/cluster";
 import { AuthkeysMaterial, planSteps } from "../../render/plan";
-import { remoteCommand, Step, stepKey } from "../../render/step";
+import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
 
 export const labDir = "/run/hacluster-lab";
 
@@ -97,20 +97,55 @@ export interface StepResult {
   readonly id: string;
   /** The step's last line: `changed: ...` or `unchanged: ...`. */
   readonly said: string;
+  /** False when the step was not run: its inputs were those last applied. */
+  readonly ran: boolean;
   readonly ms: number;
 }
 
+/** What was last applied of each step, as Pulumi's state keeps a command's inputs. */
+interface AppliedStep {
+  readonly inputs: string;
+  readonly triggers: string;
+  readonly node: string;
+  readonly user: string;
+  readonly delete?: string;
+}
+
+const statePath = join(labDir, "applied.json");
+const loadState = (): Record<string, AppliedStep> =>
+  existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {};
+const saveState = (state: Record<string, AppliedStep>) =>
+  writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
+
 /**
- * Applies the cluster's plan to the lab nodes: the same steps `pulumi up` runs, one SSH session
- * each, in dependency order. A failing step stops the run, as it stops `pulumi up`.
+ * Applies the cluster's plan to the lab nodes as `pulumi up` would: one SSH session per step, in
+ * dependency order, a step run only when its inputs differ from those last applied; a step whose
+ * triggers changed is replaced (its new create runs, then its old delete, at the end); a step no
+ * longer in the plan is deleted. `everyStep` runs every step, to show each one is idempotent.
+ * A failing step stops the run, as it stops `pulumi up`; what ran before it stays applied.
  */
-export function applyPlan(cluster: Cluster, only?: (step: Step) => boolean): StepResult[] {
+export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {}): StepResult[] {
   const plan = planSteps(cluster, labAuthkeys(cluster.config.authkeysRotation));
   const address = new Map(cluster.nodes.map((n) => [n.name, n.ssh.host]));
   const user = new Map(cluster.nodes.map((n) => [n.name, n.ssh.user]));
+  const state = loadState();
+  const deletes: { key: string; applied: AppliedStep }[] = [];
   const results: StepResult[] = [];
   for (const step of runOrder(plan)) {
-    if (only && !only(step)) continue;
+    const key = stepKey(step);
+    const triggers = sha256(JSON.stringify(step.triggers));
+    const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin, triggers]));
+    const previous = state[key];
+    if (!options.everyStep && previous?.inputs === inputs) {
+      results.push({
+        node: step.node,
+        id: step.id,
+        said: "unchanged: not run, nothing changed",
+        ran: false,
+        ms: 0,
+      });
+      continue;
+    }
     const started = Date.now();
     const run = ssh(
       address.get(step.node)!,
@@ -119,16 +154,41 @@ export function applyPlan(cluster: Cluster, only?: (step: Step) => boolean): Ste
     );
     if (run.status !== 0) {
       throw new Error(
-        `step ${stepKey(step)} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
+        `step ${key} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
       );
     }
-    const said = run.stdout.trimEnd().split("\n").pop() ?? "";
-    results.push({
+    if (previous && previous.triggers !== triggers && previous.delete)
+      deletes.push({ key, applied: previous });
+    state[key] = {
+      inputs,
+      triggers,
       node: step.node,
-      id: step.id,
-      said: step.secret ? said.replace(/[0-9a-f]{40}/g, "[secret]") : said,
-      ms: Date.now() - started,
-    });
+      user: user.get(step.node)!,
+      delete: step.delete,
+    };
+    saveState(state);
+    const said = run.stdout.trimEnd().split("\n").pop() ?? "";
+    results.push({ node: step.node, id: step.id, said, ran: true, ms: Date.now() - started });
   }
+  const planned = new Set(plan.flat().map(stepKey));
+  for (const [key, applied] of Object.entries(state)) {
+    if (!planned.has(key)) deletes.push({ key, applied });
+  }
+  for (const { key, applied } of deletes.reverse()) {
+    if (applied.delete) {
+      const run = ssh(address.get(applied.node)!, remoteCommand(applied.delete, applied.user));
+      if (run.status !== 0)
+        throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
+      results.push({
+        node: applied.node,
+        id: `${key.split("/")[1]} (old, deleted)`,
+        said: run.stdout.trimEnd().split("\n").pop() ?? "",
+        ran: true,
+        ms: 0,
+      });
+    }
+    if (!planned.has(key)) delete state[key];
+  }
+  saveState(state);
   return results;
 }
