@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# `npm run lab`: on a Debian 12 machine as root, installs what the lab needs, then runs it.
+# `npm run lab` and `npm run bench`: on a Debian 12 machine as root, installs what the lab
+# needs, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-debian-packages.sh
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
-exec node -r ts-node/register/transpile-only tests/lab/lab.ts "$@"
+entry=tests/lab/lab.ts
+if [ "${1:-}" = bench ]; then
+  entry=tests/lab/bench.ts
+  shift
+fi
+exec node -r ts-node/register/transpile-only "$entry" "$@"

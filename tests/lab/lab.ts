@@ -6,15 +6,16 @@
  *   status        who holds the VIP, DRBD roles, services
  *   ssh NODE [CMD]  a shell (or a command) on proxycl1 or proxycl2
  *   failover      take the primary's links away, time the takeover, give them back
+ *   pulumi        where the Pulumi CLI is installed: `pulumi up` on the lab stack instead
  *   down          stop and remove everything the lab made
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadClusterFromFiles } from "../../model/load";
 import { seconds } from "../../model/duration";
 import * as probe from "./probes";
-import { applyPlan, labDir, StepResult } from "./runner";
+import { applyPlan, labDir, sshArgs, StepResult } from "./runner";
 
 const projectDir = join(__dirname, "..", "..");
 export function topologyOn(action: "up" | "down" | "crash" | "boot", node?: string): void {
@@ -89,6 +90,72 @@ export async function failover(maxSeconds = 60): Promise<Failover> {
   }
 }
 
+/**
+ * `pulumi up` on the lab stack, where the Pulumi CLI is installed: from the client namespace
+ * (the only place the nodes can be reached from), with a local backend and a copy of the
+ * project in the lab's tmpfs, so that the lab's key and host keys never reach the repository.
+ */
+function pulumiUp(): void {
+  const version = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+  if (version.error || version.status !== 0) {
+    throw new Error(
+      "the Pulumi CLI is not installed here; `npm run lab` applies the same steps itself",
+    );
+  }
+  if (!existsSync(join(labDir, "up"))) topologyOn("up");
+  probe.startWebServer();
+  const project = join(labDir, "project");
+  mkdirSync(project, { recursive: true });
+  for (const entry of [
+    "Pulumi.yaml",
+    "Pulumi.lab.yaml",
+    "index.ts",
+    "package.json",
+    "tsconfig.json",
+    "components",
+    "model",
+    "render",
+    "templates",
+  ]) {
+    cpSync(join(projectDir, entry), join(project, entry), { recursive: true });
+  }
+  if (!existsSync(join(project, "node_modules")))
+    symlinkSync(join(projectDir, "node_modules"), join(project, "node_modules"));
+  const state = join(labDir, "pulumi-state");
+  mkdirSync(state, { recursive: true });
+  const env = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "hacluster-lab",
+  };
+  const pulumi = (args: string[], input?: string) => {
+    const run = spawnSync(
+      "ip",
+      ["netns", "exec", "hacl-ctl", "pulumi", ...args, "--cwd", project],
+      {
+        env,
+        input,
+        stdio: [input === undefined ? "inherit" : "pipe", "inherit", "inherit"],
+      },
+    );
+    if (run.status !== 0) throw new Error(`pulumi ${args[0]} failed`);
+  };
+  pulumi(["stack", "select", "--create", "lab"]);
+  pulumi(
+    ["config", "set", "--secret", "sshPrivateKey"],
+    readFileSync(join(labDir, "lab_key"), "utf8"),
+  );
+  readFileSync(join(labDir, "known_hosts"), "utf8")
+    .trim()
+    .split("\n")
+    .forEach((line) => {
+      const [host, ...key] = line.split(" ");
+      const i = probe.nodes.findIndex((n) => n.address === host);
+      pulumi(["config", "set", "--path", `nodes[${i}].ssh.hostKey`, key.join(" ")]);
+    });
+  pulumi(["up", "--yes", "--stack", "lab"]);
+}
+
 function status(): void {
   for (const node of probe.nodes) {
     const run = spawnSync("ip", ["netns", "exec", "hacl-ctl", "true"]);
@@ -150,21 +217,10 @@ async function main(args: string[]): Promise<void> {
       if (!node) throw new Error("usage: npm run lab -- ssh proxycl1|proxycl2 [command]");
       const run = spawnSync(
         "ip",
-        [
-          "netns",
-          "exec",
-          "hacl-ctl",
-          "ssh",
-          "-i",
-          join(labDir, "lab_key"),
-          "-o",
-          `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
-          "-o",
-          "StrictHostKeyChecking=yes",
-          `root@${node.address}`,
-          ...rest.slice(1),
-        ],
-        { stdio: "inherit" },
+        ["netns", "exec", "hacl-ctl", ...sshArgs(node.address), ...rest.slice(1)],
+        {
+          stdio: "inherit",
+        },
       );
       process.exitCode = run.status ?? 1;
       break;
@@ -179,6 +235,10 @@ async function main(args: string[]): Promise<void> {
     case "down":
       topologyOn("down");
       break;
+    case "pulumi":
+      pulumiUp();
+      break;
+
     default:
       throw new Error(`unknown lab command ${command}; see the top of tests/lab/lab.ts`);
   }

@@ -33,25 +33,27 @@ export function inNamespace(
   };
 }
 
-/** SSH from the client namespace to a node, host key pinned, as the program would connect. */
+/** The ssh command line from the client namespace to a node, its host key pinned. */
+export function sshArgs(address: string): string[] {
+  return [
+    "ssh",
+    "-i",
+    join(labDir, "lab_key"),
+    "-o",
+    `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "ConnectTimeout=5",
+    `root@${address}`,
+  ];
+}
+
+/** Runs a command on a node over SSH, as the program would connect. */
 export function ssh(address: string, command: string, input?: string, timeoutMs?: number): Run {
   return inNamespace(
     "ctl",
-    [
-      "ssh",
-      "-i",
-      join(labDir, "lab_key"),
-      "-o",
-      `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
-      "-o",
-      "StrictHostKeyChecking=yes",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "ConnectTimeout=5",
-      `root@${address}`,
-      command,
-    ],
+    [...sshArgs(address).slice(0, -1), "-o", "BatchMode=yes", `root@${address}`, command],
     input,
     timeoutMs,
   );

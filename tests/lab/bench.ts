@@ -1,0 +1,141 @@
+/**
+ * `npm run bench [-- --trials N --soak-minutes M]`: figures, not pass/fail (this machine is
+ * shared and noisy). Builds a fresh lab, then prints: time of a fresh converge and of a no-op
+ * re-apply, SSH sessions per apply, failover times (node loss → DNS and proxy answering on the
+ * VIP again) with the default timings and with the prod stack's, and false failovers seen in an
+ * idle run and in a run with every core busy.
+ */
+import { spawn, ChildProcess } from "node:child_process";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { seconds } from "../../model/duration";
+import { clusterOf, stackValues, withValue } from "../support/stacks";
+import { failover, Failover, labCluster, topologyOn } from "./lab";
+import * as probe from "./probes";
+import { applyPlan } from "./runner";
+
+const { values: args } = parseArgs({
+  options: {
+    trials: { type: "string", default: "5" },
+    "soak-minutes": { type: "string", default: "5" },
+  },
+});
+const trials = Number(args.trials);
+const soakMinutes = Number(args["soak-minutes"]);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const s = (ms: number) => seconds(Math.round(ms / 10) * 10);
+
+/** The prod stack's heartbeat timings and DRBD ping, on the lab's nodes. */
+function labWithProdTimings() {
+  const prod = stackValues("prod") as { heartbeat: Record<string, unknown> };
+  let values = stackValues("lab");
+  for (const key of ["keepalive", "warntime", "deadtime", "initdead"]) {
+    values = withValue(values, `heartbeat.${key}`, prod.heartbeat[key]);
+  }
+  values = withValue(values, "drbd.pingInt", 10);
+  values = withValue(values, "drbd.pingTimeout", 5);
+  return clusterOf("lab", values);
+}
+
+async function failovers(label: string, maxSeconds: number): Promise<string> {
+  const runs: Failover[] = [];
+  for (let i = 0; i < trials; i++) {
+    runs.push(await failover(maxSeconds));
+    const last = runs[runs.length - 1];
+    console.log(
+      `  ${label} trial ${i + 1}: ${last.from} → ${last.to}: DNS ${s(last.dnsMs)}, proxy ${s(last.proxyMs)}`,
+    );
+  }
+  const dns = runs.map((r) => r.dnsMs);
+  const proxy = runs.map((r) => r.proxyMs);
+  return `| ${label} | ${trials} | ${s(median(dns))} | ${s(Math.max(...dns))} | ${s(median(proxy))} | ${s(Math.max(...proxy))} |`;
+}
+
+const deadLines = () =>
+  probe.nodes.reduce(
+    (n, node) =>
+      n + Number(probe.onNode(node.name, "grep -c 'is dead' /var/log/ha-log || true").trim()),
+    0,
+  );
+const lateLines = () =>
+  probe.nodes.reduce(
+    (n, node) =>
+      n +
+      Number(probe.onNode(node.name, "grep -c 'Late heartbeat' /var/log/ha-log || true").trim()),
+    0,
+  );
+
+async function soak(label: string, busy: boolean): Promise<string> {
+  const burners: ChildProcess[] = busy
+    ? cpus().map(() => spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }))
+    : [];
+  try {
+    const [holder] = probe.vipHolders();
+    const [dead, late] = [deadLines(), lateLines()];
+    const watch = probe.watchDns(soakMinutes * 60);
+    const samples = await watch.done();
+    const failed = samples.filter((x) => !x.ok).length;
+    const moved = probe.vipHolders().join() !== holder;
+    return `| ${label} | ${soakMinutes} min | ${deadLines() - dead} | ${lateLines() - late} | ${moved ? "yes" : "no"} | ${failed} of ${samples.length} |`;
+  } finally {
+    for (const b of burners) b.kill("SIGKILL");
+  }
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  console.log(
+    `bench: ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}; DRBD is a stand-in in the lab`,
+  );
+  topologyOn("down");
+  topologyOn("up");
+  probe.startWebServer();
+  const cluster = labCluster();
+
+  let started = Date.now();
+  const first = applyPlan(cluster);
+  const applied = Date.now() - started;
+  await probe.waitFor(() => probe.serving("172.16.250.254"), 120_000, 100);
+  const serving = Date.now() - started;
+  started = Date.now();
+  const noop = applyPlan(cluster);
+  const noopMs = Date.now() - started;
+  started = Date.now();
+  const every = applyPlan(cluster, { everyStep: true });
+  const everyMs = Date.now() - started;
+
+  const lines = [
+    "| what | figure |",
+    "| --- | --- |",
+    `| fresh converge (${first.length} steps, ${first.filter((r) => r.ran).length} SSH sessions) | ${s(applied)}; serving on the VIP after ${s(serving)} |`,
+    `| no-op re-apply, as pulumi up (${noop.filter((r) => r.ran).length} SSH sessions) | ${s(noopMs)} |`,
+    `| re-apply running every step (${every.filter((r) => r.ran).length} SSH sessions, all \`unchanged\`: ${every.every((r) => r.said.startsWith("unchanged"))}) | ${s(everyMs)} |`,
+  ];
+
+  const failoverRows = [
+    "| timings | trials | DNS median | DNS max | proxy median | proxy max |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  failoverRows.push(await failovers("defaults (deadtime 1.5 s)", 30));
+
+  const soakRows = [
+    "| run | length | nodes declared dead | late heartbeats | VIP moved | failed DNS queries |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  soakRows.push(await soak("idle", false));
+  soakRows.push(await soak(`${cpus().length} cores busy`, true));
+
+  applyPlan(labWithProdTimings());
+  await probe.waitFor(() => probe.bothNodesUp(), 60_000, 500);
+  failoverRows.push(await failovers("prod stack (deadtime 40 s)", 120));
+
+  topologyOn("down");
+  console.log(["", ...lines, "", ...failoverRows, "", ...soakRows].join("\n"));
+}
+
+main().catch((e: Error) => {
+  console.error(`bench: ${e.message}`);
+  topologyOn("down");
+  process.exitCode = 1;
+});
