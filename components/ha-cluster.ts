@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../model/cluster";
 import { renderNodeFiles } from "../render/node-files";
-import { fingerprintOf, planSteps } from "../render/plan";
+import { fingerprintOf } from "../render/file-step";
+import { planSteps } from "../render/plan";
 import type { ComponentKind } from "../render/step";
 import { AuthKeys } from "./auth-keys";
 import { checkHostKeys, connectionTo, SshCredentials } from "./connection";

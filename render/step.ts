@@ -45,3 +45,26 @@ export function remoteCommand(script: string, user: string): string {
   const quoted = `'${script.replace(/'/g, `'\\''`)}'`;
   return user === "root" ? `sh -c ${quoted}` : `sudo -n sh -c ${quoted}`;
 }
+
+/** A step; its triggers are the hash of its script and, for a file, of what it writes. */
+export function makeStep(
+  node: { readonly name: string },
+  id: string,
+  component: ComponentKind,
+  create: string,
+  extra: Partial<Pick<Step, "delete" | "stdin" | "secret" | "after">> & {
+    fingerprint?: string;
+  } = {},
+): Step {
+  const { fingerprint, ...rest } = extra;
+  return {
+    node: node.name,
+    id,
+    component,
+    create,
+    secret: false,
+    after: [],
+    ...rest,
+    triggers: [sha256(create), ...(fingerprint ? [fingerprint] : [])],
+  };
+}

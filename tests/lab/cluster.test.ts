@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { stackValues, withValue, clusterOf } from "../support/stacks";
 import { failover, labCluster, topologyOn } from "./lab";
 import * as probe from "./probes";
-import { applyPlan, labAuthkeys, labDir, StepResult } from "./runner";
+import { applyPlan, destroyPlan, labAuthkeys, labDir, StepResult } from "./runner";
 
 jest.setTimeout(300_000);
 
@@ -206,6 +206,45 @@ describe("a cluster converged from two bare nodes", () => {
     expect(changedIds(results)).toEqual(["proxycl1/cron", "proxycl2/cron"]);
     // The replaced step's delete found the file rewritten and left it: the new schedule stays.
     expect(probe.onNode("proxycl1", "grep -c '^\\*/5 ' /etc/cron.d/hacluster").trim()).toBe("1");
+  });
+
+  it("is taken apart by pulumi destroy without losing data or stopping anything", () => {
+    const [holder] = probe.vipHolders();
+    const other = probe.nodes.find((n) => n.name !== holder)!.name;
+    const said = destroyPlan();
+    expect(said.find((r) => r.key === `${holder}/relocate`)!.said).toMatch(
+      /^changed: copied \/replicated\/etc\/bind back to \/etc\/bind/,
+    );
+    const on = (node: probe.NodeName, command: string) => probe.onNode(node, command).trim();
+    // The services' folders are real folders again, with the data that was on the volume.
+    expect(
+      on(
+        holder,
+        "test -d /etc/squid && test ! -L /etc/squid && cat /etc/squid/conf.d/lab-custom.conf",
+      ),
+    ).toBe("acl lab_custom src 10.99.0.0/16");
+    expect(
+      on(holder, "test ! -L /var/log/squid && grep -c 172.16.250.254 /var/log/squid/access.log"),
+    ).not.toBe("0");
+    expect(on(other, "test -d /etc/bind && test ! -L /etc/bind && echo real")).toBe("real");
+    // What hacluster added is gone; what the node had is back.
+    expect(
+      on(
+        holder,
+        "ls /etc/cron.d/hacluster /etc/ha.d/ha.cf /etc/ha.d/authkeys /usr/local/sbin/hacluster-network 2>/dev/null | wc -l",
+      ),
+    ).toBe("0");
+    expect(on(holder, "grep -c 'BEGIN hacluster' /etc/hosts || true")).toBe("0");
+    // The node's own resolv.conf is back (a lab node's is the host's, seen through its overlay).
+    expect(on(holder, "cat /etc/resolv.conf")).toBe(
+      readFileSync("/etc/resolv.conf", "utf8").trim(),
+    );
+    // The volume's data and the DRBD metadata stay; nothing was stopped.
+    expect(on(holder, "cat /replicated/before.txt")).toBe("written-before-the-failure");
+    expect(on(holder, "blkid -p -s TYPE -o value /dev/standin-drbd-backing")).toBe("drbd");
+    expect(on(holder, "/usr/libexec/heartbeat/heartbeat -s >/dev/null && echo running")).toBe(
+      "running",
+    );
   });
 });
 

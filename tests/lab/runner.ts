@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Cluster } from "../../model/cluster";
-import { AuthkeysMaterial, planSteps } from "../../render/plan";
+import type { AuthkeysMaterial } from "../../render/authkeys-stages";
+import { planSteps } from "../../render/plan";
 import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
 
 export const labDir = "/run/hacluster-lab";
@@ -109,6 +110,7 @@ interface AppliedStep {
   readonly inputs: string;
   readonly triggers: string;
   readonly node: string;
+  readonly address: string;
   readonly user: string;
   readonly delete?: string;
 }
@@ -165,6 +167,7 @@ export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {
       inputs,
       triggers,
       node: step.node,
+      address: address.get(step.node)!,
       user: user.get(step.node)!,
       delete: step.delete,
     };
@@ -178,7 +181,7 @@ export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {
   }
   for (const { key, applied } of deletes.reverse()) {
     if (applied.delete) {
-      const run = ssh(address.get(applied.node)!, remoteCommand(applied.delete, applied.user));
+      const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
       if (run.status !== 0)
         throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
       results.push({
@@ -192,5 +195,25 @@ export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {
     if (!planned.has(key)) delete state[key];
   }
   saveState(state);
+  return results;
+}
+
+/**
+ * As `pulumi destroy`: every applied step's delete, in the reverse of the order they were
+ * applied. Returns what each delete said.
+ */
+export function destroyPlan(): { key: string; said: string }[] {
+  const state = loadState();
+  const results: { key: string; said: string }[] = [];
+  for (const [key, applied] of Object.entries(state).reverse()) {
+    if (applied.delete) {
+      const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
+      if (run.status !== 0)
+        throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
+      results.push({ key, said: run.stdout.trimEnd().split("\n").pop() ?? "" });
+    }
+    delete state[key];
+    saveState(state);
+  }
   return results;
 }

@@ -1,0 +1,84 @@
+import type { Cluster, ClusterNode } from "../model/cluster";
+import { NodeFile } from "./node-file";
+import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
+import { renderTemplate } from "./templates";
+
+/**
+ * What a file step runs after it wrote its file. Each hook acts only where there is something to
+ * act on, and sets `did` to say what it did.
+ */
+const afterWrite: Record<string, string | ((c: Cluster) => string)> = {
+  "network-script": 'did=$(/usr/local/sbin/hacluster-network | sed "s/^/network /")',
+  "network-unit":
+    'if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet hacluster-network.service; did="enabled at boot"; fi',
+  timesyncd:
+    'if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
+  "drbd-config": (c) =>
+    `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
+  "apparmor-named": apparmorReload("usr.sbin.named"),
+  "apparmor-squid": apparmorReload("usr.sbin.squid"),
+  "squid-conf":
+    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
+  "named-conf":
+    'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
+};
+
+/** Heartbeat files: a running heartbeat rereads them, keeping its resources where they are. */
+const heartbeatReload =
+  'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi';
+
+function apparmorReload(profile: string): string {
+  return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;
+}
+
+/** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */
+function masked(file: NodeFile): string {
+  return file.secret ? file.content.replace(/^(\d+ \S+) .*$/gm, "$1 <secret>") : file.content;
+}
+
+/** sha256 of what a file step writes, its secrets masked: safe in state, outputs and triggers. */
+export function fingerprintOf(file: NodeFile): string {
+  return sha256(masked(file));
+}
+
+function fingerprintCommand(file: NodeFile): string {
+  if (file.kind === "block") {
+    return `sed -n '/^# BEGIN hacluster/,/^# END hacluster/p' "$path" | sha256sum | cut -c1-64`;
+  }
+  if (file.secret) {
+    return `sed -E 's/^([0-9]+ [^ ]+) .*$/\\1 <secret>/' "$path" | sha256sum | cut -c1-64`;
+  }
+  return `sha256sum <"$path" | cut -c1-64`;
+}
+
+export function fileStep(
+  cluster: Cluster,
+  node: ClusterNode,
+  file: NodeFile,
+  component: ComponentKind,
+  id = file.id,
+  after: StepRef[] = [],
+): Step {
+  const hook =
+    afterWrite[file.id.startsWith("zone-") ? "named-conf" : file.id] ??
+    (component === "heartbeat" || component === "authkeys" ? heartbeatReload : undefined);
+  const afterWriteCommand = typeof hook === "function" ? hook(cluster) : hook;
+  const fingerprint = fingerprintOf(file);
+  const view = {
+    ...file,
+    stepId: id,
+    block: file.kind === "block",
+    modeDigits: file.mode.replace(/^0/, ""),
+    mountPoint: cluster.config.drbd.mountPoint,
+    afterWrite: afterWriteCommand,
+    fingerprint,
+    fingerprintCommand: fingerprintCommand(file),
+  };
+  return makeStep(node, id, component, renderTemplate("steps/install-file.sh.mustache", view), {
+    delete: renderTemplate("steps/remove-file.sh.mustache", view),
+    stdin: file.content,
+    secret: file.secret,
+    fingerprint,
+    after,
+  });
+}
