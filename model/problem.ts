@@ -35,7 +35,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
+function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
   const lines = problems.map((p) => `  - hacluster:${p.key}: ${p.problem}\n    fix: ${p.fix}`);
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
   return `stack "${stack}" config has ${count}; nothing was changed on any node:\n${lines.join("\n")}`;

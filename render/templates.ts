@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Mustache from "mustache";
 
 /** Where every file a node receives is written down. */
-export const templatesDir = join(__dirname, "..", "templates");
+const templatesDir = join(__dirname, "..", "templates");
 
 const cache = new Map<string, string>();
 

@@ -53,8 +53,6 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
   };
 }
 
-export type NodeView = ReturnType<typeof nodeView>;
-
 /** Rules for /etc/apparmor.d/local/<profile>: the service may use its relocated copies. */
 function apparmorRules(mount: string, paths: readonly RelocatedPath[]): string[] {
   return paths.flatMap((p) =>
