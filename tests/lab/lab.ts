@@ -31,9 +31,10 @@ export function labCluster() {
 
 function printApply(results: StepResult[]): void {
   for (const r of results) console.log(`  ${r.node.padEnd(9)} ${r.id.padEnd(20)} ${r.said}`);
+  const ran = results.filter((r) => r.ran).length;
   const changed = results.filter((r) => r.said.startsWith("changed")).length;
   console.log(
-    `  ${results.length} steps over ${results.length} SSH sessions: ${changed} changed, ${results.length - changed} unchanged`,
+    `  ${ran} of ${results.length} steps run, one SSH session each: ${changed} changed something`,
   );
 }
 
