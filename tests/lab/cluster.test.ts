@@ -165,7 +165,7 @@ describe("a cluster converged from two bare nodes", () => {
     const results = applyPlan(rotated);
     const ended = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
-    watch.stop();
+    await watch.stop();
     const samples = watch.samples();
     // Queries every 100 ms from before the first step to after the last, and none failed.
     const during = samples.filter((s) => s.at >= started && s.at <= ended);

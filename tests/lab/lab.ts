@@ -87,7 +87,7 @@ export async function failover(maxSeconds = 60): Promise<Failover> {
     await probe.waitFor(() => probe.bothNodesUp(), 180_000, 500);
     return { from, to, dnsMs, proxyMs, stayed: probe.vipHolders().join() === to };
   } finally {
-    watch.stop();
+    await watch.stop();
   }
 }
 

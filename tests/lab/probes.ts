@@ -124,7 +124,11 @@ export interface DnsSample {
 export function watchDns(
   seconds: number,
   timeoutMs = 500,
-): { samples: () => DnsSample[]; done: () => Promise<DnsSample[]>; stop: () => void } {
+): {
+  samples: () => DnsSample[];
+  done: () => Promise<DnsSample[]>;
+  stop: () => Promise<DnsSample[]>;
+} {
   const child = spawn(
     "ip",
     [
@@ -166,7 +170,12 @@ export function watchDns(
       await closed;
       return samples();
     },
-    stop: () => void child.kill(),
+    // Waits for the watcher to exit: its last lines are read only once it has closed stdout.
+    stop: async () => {
+      child.kill();
+      await closed;
+      return samples();
+    },
   };
 }
 
