@@ -38,10 +38,11 @@ export class HaCluster extends pulumi.ComponentResource {
   public readonly fileChecksums: Record<string, Record<string, string>>;
 
   constructor(name: string, args: HaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Before super(): a refused stack registers nothing, not even this component.
+    checkHostKeys(args.cluster);
     super("hacluster:index:HaCluster", name, {}, opts);
     const { cluster, credentials } = args;
     const { config } = cluster;
-    checkHostKeys(cluster);
 
     // The plan's structure never depends on the keys: their place holds a marker here, and
     // AuthKeys fills in the engine's keys for its own steps.

@@ -41,6 +41,8 @@ export async function runProgram(
   stack: string,
   values: Record<string, unknown>,
   secretValues: Record<string, string> = {},
+  /** Filled as resources register, so that a caller sees them even when the program throws. */
+  into: Registration[] = [],
 ): Promise<Registration[]> {
   const registered = new Map<string, { type: string; inputs: Record<string, unknown> }>();
   const requests: { name: string; parent?: string; dependsOn: string[] }[] = [];
@@ -83,11 +85,21 @@ export async function runProgram(
     return register(req, callback);
   };
 
-  jest.isolateModules(() => {
-    // The program is a module run for its effect: each run needs a fresh copy of it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("../../index");
-  });
+  const record = () => {
+    into.length = 0;
+    into.push(...[...registered].map(([name, r]) => ({ name, ...r, dependsOn: [] })));
+  };
+  try {
+    jest.isolateModules(() => {
+      // The program is a module run for its effect: each run needs a fresh copy of it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../index");
+    });
+  } finally {
+    // Registrations already sent, if any: the mock answers them on the next turns.
+    await new Promise((r) => setTimeout(r, 100));
+    record();
+  }
 
   // Mocks answer in-process; wait until no new registration arrives.
   let count = -1;

@@ -218,9 +218,11 @@ describe("a stack that must not run", () => {
   });
 
   it("refuses nodes without pinned host keys unless the stack says why", async () => {
-    await expect(runProgram("prod", stackValues("prod"))).rejects.toThrow(
+    const registered: Registration[] = [];
+    await expect(runProgram("prod", stackValues("prod"), {}, registered)).rejects.toThrow(
       /hacluster:nodes\[0\]\.ssh\.hostKey: is not set[\s\S]*ssh-keyscan -t ed25519 -p 22 172\.16\.250\.101/,
     );
+    expect(registered).toEqual([]);
     const regs = await runProgram("lab", stackValues("lab"));
     expect(commands(regs).length).toBeGreaterThan(40);
   });
