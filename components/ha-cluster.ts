@@ -88,7 +88,7 @@ export class HaCluster extends pulumi.ComponentResource {
         {
           ...steps("replicated-data"),
           mountPoint: config.drbd.mountPoint,
-          relocate: [...config.services.named.relocate, ...config.services.squid.relocate],
+          relocate: cluster.relocations,
         },
         opts,
       );
@@ -114,7 +114,7 @@ export class HaCluster extends pulumi.ComponentResource {
     this.preferredPrimary = cluster.primary.name;
     this.drbdDevice = config.drbd.device;
     this.mountPoint = config.drbd.mountPoint;
-    this.services = (["named", "squid"] as const).filter((s) => config.services[s].enabled);
+    this.services = [...cluster.services];
     const keysMarker = { signing: 1, keys: [{ index: 1, secret: marker }] };
     this.fileChecksums = Object.fromEntries(
       cluster.nodes.map((node) => [

@@ -1,5 +1,8 @@
 import * as ipaddr from "ipaddr.js";
-import type { NodeConfig, StackConfig } from "./schema";
+import type { NodeConfig, RelocatedPath, StackConfig } from "./schema";
+
+/** The services heartbeat runs from the VIP, in the order it starts them. */
+export type ServiceName = "named" | "squid";
 
 /** A node with what the templates ask about it answered once: its peer, its role, its schedules. */
 export interface ClusterNode extends NodeConfig {
@@ -21,6 +24,10 @@ export interface Cluster {
   /** The interface IPaddr2 adds the VIP to, or undefined to let it pick by subnet. */
   readonly vipInterface: string | undefined;
   readonly ipfail: boolean;
+  /** The enabled services, in start order. */
+  readonly services: readonly ServiceName[];
+  /** Every path moved onto the replicated volume, with the enabled service it belongs to. */
+  readonly relocations: readonly (RelocatedPath & { readonly service: ServiceName })[];
   readonly squidAllowFrom: readonly string[];
   readonly namedAllowFrom: readonly string[];
   readonly logBackupDirectory: string;
@@ -39,6 +46,7 @@ export function describeCluster(stack: string, config: StackConfig): Cluster {
   });
   const nodes = [node(a, b), node(b, a)] as const;
   const publicNetwork = `${ipaddr.IPv4.networkAddressFromCIDR(`${config.vip.address}/${config.vip.prefix}`).toString()}/${config.vip.prefix}`;
+  const services = (["named", "squid"] as const).filter((s) => config.services[s].enabled);
   return {
     stack,
     config,
@@ -49,6 +57,10 @@ export function describeCluster(stack: string, config: StackConfig): Cluster {
       config.vip.interface ??
       (a.publicInterface === b.publicInterface ? a.publicInterface : undefined),
     ipfail: config.heartbeat.ipfail ?? config.heartbeat.pingNodes.length > 0,
+    services,
+    relocations: services.flatMap((service) =>
+      config.services[service].relocate.map((r) => ({ ...r, service })),
+    ),
     squidAllowFrom: config.services.squid.allowFrom ?? [publicNetwork],
     namedAllowFrom: config.services.named.allowFrom ?? [publicNetwork],
     logBackupDirectory: logBackup.directory ?? `${config.drbd.mountPoint}/home/backup/squid`,

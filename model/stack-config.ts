@@ -2,6 +2,8 @@ import type { z } from "zod";
 import { crossChecks } from "./cross-checks";
 import { ConfigError, ConfigProblem, keyOf, setCommand } from "./problem";
 import { secretKeys, StackConfig, stackConfigSchema } from "./schema";
+import { SchemaNode, unwrapSchema } from "./schema-walk";
+import { fromProgramString } from "./stack-files";
 
 /**
  * A stack's `hacluster:` config as the Pulumi engine hands it to a program: every value a
@@ -47,9 +49,9 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
   for (const key of topKeys) {
     const text = raw.values[key];
     let value: unknown = text;
-    if (text !== undefined && /^\s*[[{]/.test(text)) {
+    if (text !== undefined) {
       try {
-        value = JSON.parse(text);
+        value = fromProgramString(text);
       } catch {
         problems.push({
           key,
@@ -141,30 +143,17 @@ function unknownKey(key: string, candidates: readonly string[], parent?: string)
 
 /** The schema's own key names for a nested object such as `heartbeat` or `nodes[0].ssh`. */
 function nestedKeys(parent: string): string[] | undefined {
-  let schema: unknown = stackConfigSchema;
+  let schema: SchemaNode | undefined = stackConfigSchema as unknown as SchemaNode;
   for (const part of parent
     .replace(/\[\d+\]/g, ".[]")
     .split(".")
     .filter(Boolean)) {
-    schema = unwrap(schema);
-    if (part === "[]") {
-      schema = (schema as { element?: unknown }).element;
-    } else {
-      schema = (schema as { shape?: Record<string, unknown> }).shape?.[part];
-    }
+    const inner: SchemaNode = unwrapSchema(schema);
+    schema = part === "[]" ? inner.def?.element : inner.shape?.[part];
     if (schema === undefined) return undefined;
   }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
+  const shape = unwrapSchema(schema).shape;
   return shape ? Object.keys(shape) : undefined;
-}
-
-/** Looks through zod's default/optional/pipe wrappers to the object or array inside. */
-function unwrap(schema: unknown): unknown {
-  let here = schema as { def?: { innerType?: unknown; in?: unknown } };
-  while (here?.def?.innerType !== undefined || here?.def?.in !== undefined) {
-    here = (here.def.innerType ?? here.def.in) as typeof here;
-  }
-  return here;
 }
 
 function nearest(word: string, candidates: readonly string[]): string | undefined {

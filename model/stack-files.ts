@@ -54,3 +54,8 @@ function stripNamespace(key: string): string | undefined {
 export function asProgramString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
+
+/** The value inside such a string: structured values are JSON, anything else is kept as text. */
+export function fromProgramString(text: string): unknown {
+  return /^\s*[[{]/.test(text) ? JSON.parse(text) : text;
+}

@@ -178,9 +178,6 @@ function serviceConfigSpecs(cluster: Cluster, node: ClusterNode): FileSpec[] {
 
 /** Where a path lands when one of the services' relocated folders holds it. */
 function volumePath(cluster: Cluster, path: string): string | undefined {
-  const { squid, named } = cluster.config.services;
-  const relocated = [...squid.relocate, ...named.relocate].find((r) =>
-    path.startsWith(`${r.path}/`),
-  );
+  const relocated = cluster.relocations.find((r) => path.startsWith(`${r.path}/`));
   return relocated ? `${cluster.config.drbd.mountPoint}${path}` : undefined;
 }

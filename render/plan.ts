@@ -35,15 +35,6 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
   const [first, second] = cluster.nodes;
   const primary = cluster.primary;
   const other = primary === first ? second : first;
-  const relocations = (["named", "squid"] as const).flatMap((service) =>
-    config.services[service].enabled
-      ? config.services[service].relocate.map((r) => ({ ...r, service }))
-      : [],
-  );
-  const servicesList = relocations
-    .map((r) => r.service)
-    .filter((s, i, all) => all.indexOf(s) === i)
-    .join(" ");
   // Files on the replicated volume, rendered once, written by whichever node holds the volume.
   const volumeFiles = renderNodeFiles(cluster, primary, stages.final).filter(
     (f) => f.onReplicatedVolume,
@@ -63,8 +54,8 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
       ...node,
       index,
       packages: packagesFor(cluster),
-      relocations,
-      servicesList,
+      relocations: cluster.relocations,
+      servicesList: cluster.services.join(" "),
       wantedVersion: config.drbd.kernelModule.version,
       inTree: config.drbd.kernelModule.mode === "in-tree",
       dkms: config.drbd.kernelModule.mode === "dkms" ? config.drbd.kernelModule : false,

@@ -36,9 +36,7 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
     vipSpec: [config.vip.address, config.vip.prefix, cluster.vipInterface]
       .filter((part) => part !== undefined)
       .join("/"),
-    servicesList: [services.named.enabled && "named", services.squid.enabled && "squid"]
-      .filter(Boolean)
-      .join(" "),
+    servicesList: cluster.services.join(" "),
     logBackupDirectory: cluster.logBackupDirectory,
     ntpServersText: config.ntpServers.join(" "),
     namedRules: apparmorRules(mount, services.named.relocate),

@@ -158,12 +158,11 @@ function pulumiUp(): void {
 }
 
 function status(): void {
+  if (!existsSync(join(labDir, "up"))) {
+    console.log("the lab is down");
+    return;
+  }
   for (const node of probe.nodes) {
-    const run = spawnSync("ip", ["netns", "exec", "hacl-ctl", "true"]);
-    if (run.status !== 0) {
-      console.log("the lab is down");
-      return;
-    }
     const report = probe.onNode(
       node.name,
       "printf 'heartbeat: %s; DRBD: %s; mounted: %s; named: %s; squid: %s\\n' " +

@@ -52,7 +52,7 @@ export function startWebServer(): void {
   }
 }
 
-export function spawnSleep(ms: number): void {
+function spawnSleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

@@ -1,16 +1,14 @@
 import { join } from "node:path";
 import { Cluster, describeCluster } from "../../model/cluster";
 import { parseStackConfig, RawStackConfig } from "../../model/stack-config";
-import { asProgramString, readStackFiles } from "../../model/stack-files";
+import { asProgramString, fromProgramString, readStackFiles } from "../../model/stack-files";
 
 export const projectDir = join(__dirname, "..", "..");
 
 /** A stack's `hacluster:` config as plain values, ready to be changed by a test. */
 export function stackValues(stack: string): Record<string, unknown> {
   const raw = readStackFiles(projectDir, stack);
-  return Object.fromEntries(
-    Object.entries(raw.values).map(([k, v]) => [k, /^\s*[[{]/.test(v) ? JSON.parse(v) : v]),
-  );
+  return Object.fromEntries(Object.entries(raw.values).map(([k, v]) => [k, fromProgramString(v)]));
 }
 
 /** Values as the engine hands them to the program. */

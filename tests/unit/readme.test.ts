@@ -1,23 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { secretKeys, stackConfigSchema } from "../../model/schema";
+import { SchemaNode, unwrapSchema } from "../../model/schema-walk";
 import { projectDir } from "../support/stacks";
-
-interface SchemaNode {
-  def?: { type?: string; innerType?: SchemaNode; in?: SchemaNode; element?: SchemaNode };
-  shape?: Record<string, SchemaNode>;
-}
-
-/** Looks through defaults, optionals and transforms to the schema that holds the value. */
-function unwrap(schema: SchemaNode): SchemaNode {
-  let here = schema;
-  while (here.def?.innerType ?? here.def?.in) here = (here.def.innerType ?? here.def.in)!;
-  return here;
-}
 
 /** Every key a user can set, as the README writes it: `heartbeat.deadtime`, `nodes[i].name`. */
 function keysOf(schema: SchemaNode, prefix: string): string[] {
-  const inner = unwrap(schema);
+  const inner = unwrapSchema(schema);
   if (inner.shape) {
     return Object.entries(inner.shape).flatMap(([k, v]) =>
       keysOf(v, prefix ? `${prefix}.${k}` : k),
