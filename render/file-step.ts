@@ -1,35 +1,33 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
-import { NodeFile } from "./node-file";
+import { basename } from "node:path";
+import { NodeFile, Reader } from "./node-file";
 import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
 import { renderTemplate } from "./templates";
 
 /**
- * What a file step runs after it wrote its file. Each hook acts only where there is something to
- * act on, and sets `did` to say what it did.
+ * What a file step runs after it wrote its file, by who rereads it. Each hook acts only where
+ * there is something to act on, and sets `did` to say what it did.
  */
-const afterWrite: Record<string, string | ((c: Cluster) => string)> = {
-  "network-script": 'did=$(/usr/local/sbin/hacluster-network | sed "s/^/network /")',
-  "network-unit":
-    'if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet hacluster-network.service; did="enabled at boot"; fi',
-  timesyncd:
-    'if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
-  "drbd-config": (c) =>
+const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
+  // A running heartbeat rereads its files, keeping its resources where they are.
+  heartbeat: () =>
+    'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
+  drbd: (_f, c) =>
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
-  "apparmor-named": apparmorReload("usr.sbin.named"),
-  "apparmor-squid": apparmorReload("usr.sbin.squid"),
-  "squid-conf":
-    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
-  "named-conf":
+  named: () =>
     'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
+  squid: () =>
+    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
+  apparmor: (f) => {
+    const profile = basename(f.path);
+    return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;
+  },
+  network: (f) => `did=$(${f.path} | sed "s/^/network /")`,
+  systemd: (f) =>
+    `if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet ${basename(f.path)}; did="enabled at boot"; fi`,
+  timesyncd: () =>
+    'if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
 };
-
-/** Heartbeat files: a running heartbeat rereads them, keeping its resources where they are. */
-const heartbeatReload =
-  'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi';
-
-function apparmorReload(profile: string): string {
-  return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;
-}
 
 /** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */
 function masked(file: NodeFile): string {
@@ -59,10 +57,7 @@ export function fileStep(
   id = file.id,
   after: StepRef[] = [],
 ): Step {
-  const hook =
-    afterWrite[file.id.startsWith("zone-") ? "named-conf" : file.id] ??
-    (component === "heartbeat" || component === "authkeys" ? heartbeatReload : undefined);
-  const afterWriteCommand = typeof hook === "function" ? hook(cluster) : hook;
+  const afterWriteCommand = file.readBy ? rereads[file.readBy](file, cluster) : undefined;
   const fingerprint = fingerprintOf(file);
   const view = {
     ...file,

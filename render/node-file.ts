@@ -15,7 +15,13 @@ export interface NodeFile {
   readonly kind: "file" | "block";
   /** Lives on the replicated volume: written on the node that has it mounted. */
   readonly onReplicatedVolume: boolean;
+  /** The program that must reread the file once it changed. */
+  readonly readBy?: Reader;
 }
+
+/** Who rereads a changed file: a daemon, or the boot-time script or unit it is. */
+export type Reader =
+  "heartbeat" | "drbd" | "named" | "squid" | "apparmor" | "network" | "systemd" | "timesyncd";
 
 /** The heartbeat keys a node's authkeys lists, and which one signs. */
 export interface AuthkeysSecret {

@@ -1,5 +1,5 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
-import { AuthkeysSecret, NodeFile } from "./node-file";
+import { AuthkeysSecret, NodeFile, Reader } from "./node-file";
 import { renderTemplate } from "./templates";
 import { nodeView, zoneView } from "./view";
 
@@ -14,6 +14,12 @@ interface FileSpec {
   readonly kind?: NodeFile["kind"];
   readonly comment?: string;
   readonly extra?: object;
+  readonly readBy?: Reader;
+}
+
+/** `specs` where `condition` holds, none otherwise. */
+function when(condition: boolean, ...specs: FileSpec[]): FileSpec[] {
+  return condition ? specs : [];
 }
 
 /**
@@ -32,13 +38,25 @@ export function renderNodeFiles(
     { id: "hosts", path: "/etc/hosts", template: "etc/hosts.mustache", kind: "block" },
     {
       id: "drbd-config",
+      readBy: "drbd",
       path: `/etc/drbd.d/${config.drbd.resource}.res`,
       template: "etc/drbd.d/resource.res.mustache",
     },
-    { id: "ha-cf", path: "/etc/ha.d/ha.cf", template: "etc/ha.d/ha.cf.mustache" },
-    { id: "haresources", path: "/etc/ha.d/haresources", template: "etc/ha.d/haresources.mustache" },
+    {
+      id: "ha-cf",
+      readBy: "heartbeat",
+      path: "/etc/ha.d/ha.cf",
+      template: "etc/ha.d/ha.cf.mustache",
+    },
+    {
+      id: "haresources",
+      readBy: "heartbeat",
+      path: "/etc/ha.d/haresources",
+      template: "etc/ha.d/haresources.mustache",
+    },
     {
       id: "authkeys",
+      readBy: "heartbeat",
       path: "/etc/ha.d/authkeys",
       template: "etc/ha.d/authkeys.mustache",
       mode: "0600",
@@ -46,30 +64,24 @@ export function renderNodeFiles(
     },
     {
       id: "resource-script",
+      readBy: "heartbeat",
       path: "/etc/ha.d/resource.d/hacluster-services",
       template: "etc/ha.d/resource.d/hacluster-services.mustache",
       mode: "0755",
     },
-    ...(config.stonith.type === "none"
-      ? []
-      : [
-          {
-            id: "stonith-cfg",
-            path: "/etc/ha.d/stonith.cfg",
-            template: "etc/ha.d/stonith.cfg.mustache",
-            mode: "0600",
-          },
-        ]),
-    ...(config.drbd.kernelModule.mode === "source"
-      ? [
-          {
-            id: "drbd-kernel-hook",
-            path: "/etc/kernel/postinst.d/hacluster-drbd",
-            template: "etc/kernel/postinst.d/hacluster-drbd.mustache",
-            mode: "0755",
-          },
-        ]
-      : []),
+    ...when(config.stonith.type !== "none", {
+      id: "stonith-cfg",
+      readBy: "heartbeat",
+      path: "/etc/ha.d/stonith.cfg",
+      template: "etc/ha.d/stonith.cfg.mustache",
+      mode: "0600",
+    }),
+    ...when(config.drbd.kernelModule.mode === "source", {
+      id: "drbd-kernel-hook",
+      path: "/etc/kernel/postinst.d/hacluster-drbd",
+      template: "etc/kernel/postinst.d/hacluster-drbd.mustache",
+      mode: "0755",
+    }),
     {
       id: "log-backup",
       path: "/usr/local/sbin/hacluster-log-backup",
@@ -84,24 +96,23 @@ export function renderNodeFiles(
     },
     {
       id: "network-script",
+      readBy: "network",
       path: "/usr/local/sbin/hacluster-network",
       template: "usr/local/sbin/hacluster-network.mustache",
       mode: "0755",
     },
     {
       id: "network-unit",
+      readBy: "systemd",
       path: "/etc/systemd/system/hacluster-network.service",
       template: "etc/systemd/system/hacluster-network.service.mustache",
     },
-    ...(config.ntpServers.length === 0
-      ? []
-      : [
-          {
-            id: "timesyncd",
-            path: "/etc/systemd/timesyncd.conf.d/hacluster.conf",
-            template: "etc/systemd/timesyncd.conf.d/hacluster.conf.mustache",
-          },
-        ]),
+    ...when(config.ntpServers.length > 0, {
+      id: "timesyncd",
+      readBy: "timesyncd",
+      path: "/etc/systemd/timesyncd.conf.d/hacluster.conf",
+      template: "etc/systemd/timesyncd.conf.d/hacluster.conf.mustache",
+    }),
     { id: "cron", path: "/etc/cron.d/hacluster", template: "etc/cron.d/hacluster.mustache" },
     {
       id: "logrotate",
@@ -110,11 +121,13 @@ export function renderNodeFiles(
     },
     {
       id: "apparmor-named",
+      readBy: "apparmor",
       path: "/etc/apparmor.d/local/usr.sbin.named",
       template: "etc/apparmor.d/local/usr.sbin.named.mustache",
     },
     {
       id: "apparmor-squid",
+      readBy: "apparmor",
       path: "/etc/apparmor.d/local/usr.sbin.squid",
       template: "etc/apparmor.d/local/usr.sbin.squid.mustache",
     },
@@ -131,6 +144,7 @@ export function renderNodeFiles(
       group: spec.group ?? "root",
       secret: spec.secret ?? false,
       kind: spec.kind ?? "file",
+      readBy: spec.readBy,
       onReplicatedVolume: onVolume !== undefined,
       content: renderTemplate(spec.template, {
         ...view,
@@ -146,33 +160,31 @@ function serviceConfigSpecs(cluster: Cluster, node: ClusterNode): FileSpec[] {
   const { squid, named } = cluster.config.services;
   if (!node.preferred) return [];
   return [
-    ...(squid.enabled && squid.manageConfig
-      ? [
-          {
-            id: "squid-conf",
-            path: "/etc/squid/squid.conf",
-            template: "etc/squid/squid.conf.mustache",
-          },
-        ]
-      : []),
-    ...(named.enabled && named.manageConfig
-      ? [
-          {
-            id: "named-conf",
-            path: "/etc/bind/named.conf",
-            template: "etc/bind/named.conf.mustache",
-            group: "bind",
-          },
-          ...named.zones.map((zone) => ({
-            id: `zone-${zone.name}`,
-            path: `/etc/bind/zones/db.${zone.name}`,
-            template: "etc/bind/zones/db.zone.mustache",
-            group: "bind",
-            comment: ";",
-            extra: { zone: zoneView(zone) },
-          })),
-        ]
-      : []),
+    ...when(squid.enabled && squid.manageConfig, {
+      id: "squid-conf",
+      readBy: "squid",
+      path: "/etc/squid/squid.conf",
+      template: "etc/squid/squid.conf.mustache",
+    }),
+    ...when(
+      named.enabled && named.manageConfig,
+      {
+        id: "named-conf",
+        readBy: "named",
+        path: "/etc/bind/named.conf",
+        template: "etc/bind/named.conf.mustache",
+        group: "bind",
+      },
+      ...named.zones.map((zone): FileSpec => ({
+        id: `zone-${zone.name}`,
+        readBy: "named",
+        path: `/etc/bind/zones/db.${zone.name}`,
+        template: "etc/bind/zones/db.zone.mustache",
+        group: "bind",
+        comment: ";",
+        extra: { zone: zoneView(zone) },
+      })),
+    ),
   ];
 }
 
