@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../model/cluster";
 import { renderNodeFiles } from "../render/node-files";
+import { authkeysStages } from "../render/authkeys-stages";
 import { fingerprintOf } from "../render/file-step";
 import { planSteps } from "../render/plan";
 import type { ComponentKind } from "../render/step";
@@ -47,10 +48,11 @@ export class HaCluster extends pulumi.ComponentResource {
     // The plan's structure never depends on the keys: their place holds a marker here, and
     // AuthKeys fills in the engine's keys for its own steps.
     const marker = "<secret>";
-    const plan = planSteps(cluster, {
+    const keysMarker = {
       current: marker,
       previous: config.authkeysRotation > 0 ? marker : undefined,
-    });
+    };
+    const plan = planSteps(cluster, keysMarker);
     const registry = new StepRegistry(plan.flat());
     const nodeSteps = new Map<string, NodeSteps>(
       cluster.nodes.map((node, i) => [
@@ -115,12 +117,13 @@ export class HaCluster extends pulumi.ComponentResource {
     this.drbdDevice = config.drbd.device;
     this.mountPoint = config.drbd.mountPoint;
     this.services = [...cluster.services];
-    const keysMarker = { signing: 1, keys: [{ index: 1, secret: marker }] };
+    // The files as the plan's last stage leaves them: authkeys in the current rotation's slot.
+    const finalKeys = authkeysStages(config.authkeysRotation, keysMarker).final;
     this.fileChecksums = Object.fromEntries(
       cluster.nodes.map((node) => [
         node.name,
         Object.fromEntries(
-          renderNodeFiles(cluster, node, keysMarker).map((f) => [f.path, fingerprintOf(f)]),
+          renderNodeFiles(cluster, node, finalKeys).map((f) => [f.path, fingerprintOf(f)]),
         ),
       ]),
     );

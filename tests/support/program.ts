@@ -33,6 +33,9 @@ interface RegisterRequest {
 
 const lastPart = (urn: string) => urn.split("::").pop()!;
 
+/** The stack outputs (index.ts's exports) of the last program run. */
+export let lastStackOutputs: Record<string, unknown> = {};
+
 /**
  * Runs the Pulumi program (index.ts) of `stack` with `values` as its config under Pulumi's mocks,
  * and returns every registration once the program has settled.
@@ -93,7 +96,7 @@ export async function runProgram(
     jest.isolateModules(() => {
       // The program is a module run for its effect: each run needs a fresh copy of it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require("../../index");
+      lastStackOutputs = require("../../index");
     });
   } finally {
     // Registrations already sent, if any: the mock answers them on the next turns.

@@ -1,5 +1,12 @@
 import { ConfigError } from "../../model/problem";
-import { isSecretInput, mockKey, Registration, runProgram, unwrap } from "../support/program";
+import {
+  isSecretInput,
+  lastStackOutputs,
+  mockKey,
+  Registration,
+  runProgram,
+  unwrap,
+} from "../support/program";
 import { stackValues, withValue } from "../support/stacks";
 
 const hostKey = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfNode${n}`;
@@ -199,6 +206,12 @@ describe("what a change re-runs", () => {
       new RegExp(`\\nauth 2\\n1 sha1 ${old}\\n2 sha1 ${now}\\n$`),
     );
     expect(stdin("proxycl1-authkeys")).toMatch(new RegExp(`\\nauth 2\\n2 sha1 ${now}\\n$`));
+    // The fileChecksums output holds what the node's authkeys hashes to once rotated.
+    const checksums = lastStackOutputs.fileChecksums as Record<string, Record<string, string>>;
+    const finalStep = byName(after, "proxycl1-authkeys");
+    expect(checksums.proxycl1["/etc/ha.d/authkeys"]).toBe(
+      (unwrap(finalStep.inputs.triggers) as string[])[1],
+    );
   });
 });
 
