@@ -4,7 +4,10 @@ import type { Cluster } from "../model/cluster";
 import { ConfigError, ConfigProblem } from "../model/problem";
 import type { NodeConfig } from "../model/schema";
 
-/** How the program reaches the nodes. The key is a secret from the stack, or the SSH agent's. */
+/**
+ * How the program reaches the nodes. The key is a secret from the stack; without one, the
+ * command provider asks the SSH agent of the shell running `pulumi` (SSH_AUTH_SOCK) itself.
+ */
 export interface SshCredentials {
   readonly privateKey?: pulumi.Input<string>;
   readonly privateKeyPassword?: pulumi.Input<string>;
@@ -30,7 +33,11 @@ export function checkHostKeys(cluster: Cluster): void {
   if (problems.length > 0) throw new ConfigError(cluster.stack, problems);
 }
 
-/** The connection of every step to one node; `firstStep` waits longer for SSH to come up. */
+/**
+ * The connection of every step to one node; `firstStep` waits longer for SSH to come up. It
+ * holds nothing that differs between shells or machines (such as the agent's socket path): the
+ * engine diffs it, and a change would run every step again.
+ */
 export function connectionTo(
   node: NodeConfig,
   credentials: SshCredentials,
@@ -44,7 +51,6 @@ export function connectionTo(
       hostKey: node.ssh.hostKey,
       privateKey: credentials.privateKey,
       privateKeyPassword: credentials.privateKeyPassword,
-      agentSocketPath: credentials.privateKey === undefined ? process.env.SSH_AUTH_SOCK : undefined,
       // Bounded: a node that never answers fails the step instead of hanging `pulumi up`.
       dialErrorLimit: firstStep ? 30 : 5,
       perDialTimeout: 10,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../model/cluster";
 import { renderNodeFiles } from "../render/node-files";
-import { authkeysStages } from "../render/authkeys-stages";
 import { fingerprintOf } from "../render/file-step";
+import { finalAuthkeys } from "../render/node-file";
 import { planSteps } from "../render/plan";
 import type { ComponentKind } from "../render/step";
 import { AuthKeys } from "./auth-keys";
@@ -48,11 +48,7 @@ export class HaCluster extends pulumi.ComponentResource {
     // The plan's structure never depends on the keys: their place holds a marker here, and
     // AuthKeys fills in the engine's keys for its own steps.
     const marker = "<secret>";
-    const keysMarker = {
-      current: marker,
-      previous: config.authkeysRotation > 0 ? marker : undefined,
-    };
-    const plan = planSteps(cluster, keysMarker);
+    const plan = planSteps(cluster, marker);
     const registry = new StepRegistry(plan.flat());
     const nodeSteps = new Map<string, NodeSteps>(
       cluster.nodes.map((node, i) => [
@@ -118,7 +114,7 @@ export class HaCluster extends pulumi.ComponentResource {
     this.mountPoint = config.drbd.mountPoint;
     this.services = [...cluster.services];
     // The files as the plan's last stage leaves them: authkeys in the current rotation's slot.
-    const finalKeys = authkeysStages(config.authkeysRotation, keysMarker).final;
+    const finalKeys = finalAuthkeys(config.authkeysRotation, marker);
     this.fileChecksums = Object.fromEntries(
       cluster.nodes.map((node) => [
         node.name,

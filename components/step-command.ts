@@ -35,7 +35,6 @@ export function stepCommand(
       update: command,
       delete: step.delete === undefined ? undefined : remoteCommand(step.delete, nodeSteps.user),
       stdin: step.secret ? pulumi.secret(secretStdin!) : step.stdin,
-      triggers: [...step.triggers],
       // Output of a secret step could echo it; the others show what they changed.
       logging: step.secret ? "none" : "stdoutAndStderr",
       addPreviousOutputInEnv: false,
@@ -44,6 +43,11 @@ export function stepCommand(
       parent,
       dependsOn: Promise.all(after.map((ref) => nodeSteps.registry.get(ref))),
       additionalSecretOutputs: step.secret ? ["stdout", "stderr"] : [],
+      // The lifecycle rule of render/step.ts. Steps have no triggers; stacks applied by earlier
+      // versions, which kept script hashes there, must update, not replace (and so run the
+      // old deletes those versions wrote).
+      ignoreChanges: ["triggers"],
+      deleteBeforeReplace: step.deleteBeforeReplace,
     },
   );
   nodeSteps.registry.add(step, resource);

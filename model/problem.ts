@@ -30,13 +30,22 @@ export class ConfigError extends Error {
     readonly stackName: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(formatProblems(stackName, problems));
+    super(formatProblems(stackName, problems, "nothing was changed on any node"));
     this.name = "ConfigError";
+  }
+
+  /** The problems, headed by what the refusal left undone where it was raised. */
+  report(outcome: string): string {
+    return formatProblems(this.stackName, this.problems, outcome);
   }
 }
 
-function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
+function formatProblems(
+  stack: string,
+  problems: readonly ConfigProblem[],
+  outcome: string,
+): string {
   const lines = problems.map((p) => `  - hacluster:${p.key}: ${p.problem}\n    fix: ${p.fix}`);
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  return `stack "${stack}" config has ${count}; nothing was changed on any node:\n${lines.join("\n")}`;
+  return `stack "${stack}" config has ${count}; ${outcome}:\n${lines.join("\n")}`;
 }

@@ -22,11 +22,13 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     const profile = basename(f.path);
     return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;
   },
-  network: (f) => `did=$(${f.path} | sed "s/^/network /")`,
+  // Its output is taken first and then prefixed: in a pipe, sh would lose the script's failure.
+  network: (f) => `out=$(${f.path}); did="network $out"`,
   systemd: (f) =>
     `if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet ${basename(f.path)}; did="enabled at boot"; fi`,
+  // Started as well as restarted: the packages step keeps a newly installed daemon from starting.
   timesyncd: () =>
-    'if [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-timesyncd; then systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
+    'if [ -d /run/systemd/system ]; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
 };
 
 /** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */
@@ -49,16 +51,30 @@ function fingerprintCommand(file: NodeFile): string {
   return `sha256sum <"$path" | cut -c1-64`;
 }
 
+/**
+ * A stage of an authkeys rotation. Each stage gets the final file on stdin and derives its own
+ * from it and from the keys the node has, so that no stage ever drops the key a node signs with
+ * before its peer accepts the new one, and a stage run again later never goes back.
+ */
+export type AuthkeysStage = "accept" | "sign";
+
+export interface FileStepOptions {
+  readonly id?: string;
+  readonly after?: StepRef[];
+  readonly authkeysStage?: AuthkeysStage;
+}
+
 export function fileStep(
   cluster: Cluster,
   node: ClusterNode,
   file: NodeFile,
   component: ComponentKind,
-  id = file.id,
-  after: StepRef[] = [],
+  options: FileStepOptions = {},
 ): Step {
+  const id = options.id ?? file.id;
   const afterWriteCommand = file.readBy ? rereads[file.readBy](file, cluster) : undefined;
   const fingerprint = fingerprintOf(file);
+  const stage = options.authkeysStage;
   const view = {
     ...file,
     stepId: id,
@@ -68,12 +84,18 @@ export function fileStep(
     afterWrite: afterWriteCommand,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
+    authkeysStage: stage !== undefined && {
+      accept: stage === "accept",
+      rotation: cluster.config.authkeysRotation,
+      nextRotation: cluster.config.authkeysRotation + 1,
+    },
   };
   return makeStep(node, id, component, renderTemplate("steps/install-file.sh.mustache", view), {
     delete: renderTemplate("steps/remove-file.sh.mustache", view),
     stdin: file.content,
     secret: file.secret,
-    fingerprint,
-    after,
+    target: file.path,
+    fingerprint: `${fingerprint}:${stage ?? "final"}`,
+    after: options.after,
   });
 }

@@ -33,3 +33,9 @@ export interface AuthkeysSecret {
 export function authkeysIndex(rotation: number): number {
   return (rotation % 15) + 1;
 }
+
+/** The authkeys a node ends with: the key of the current rotation, alone, signing. */
+export function finalAuthkeys(rotation: number, key: string): AuthkeysSecret {
+  const index = authkeysIndex(rotation);
+  return { signing: index, keys: [{ index, secret: key }] };
+}

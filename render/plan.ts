@@ -1,6 +1,6 @@
 import type { Cluster } from "../model/cluster";
-import { AuthkeysMaterial, authkeysStages } from "./authkeys-stages";
 import { fileStep } from "./file-step";
+import { finalAuthkeys } from "./node-file";
 import { renderNodeFiles } from "./node-files";
 import { ComponentKind, makeStep, Step } from "./step";
 import { renderTemplate } from "./templates";
@@ -27,21 +27,22 @@ function packagesFor(cluster: Cluster): string {
 
 /**
  * Every remote step of the cluster, per node, in the order they run on that node. `pulumi up`
- * turns them into remote commands; the lab runs the very same list over SSH.
+ * turns them into remote commands; the lab runs the very same list over SSH. `authkey` is the
+ * heartbeat key of the current rotation (a marker where the engine's key is not known).
  */
-export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
+export function planSteps(cluster: Cluster, authkey: string): Step[][] {
   const { config } = cluster;
-  const stages = authkeysStages(config.authkeysRotation, keys);
+  const authkeys = finalAuthkeys(config.authkeysRotation, authkey);
   const [first, second] = cluster.nodes;
   const primary = cluster.primary;
   const other = primary === first ? second : first;
   // Files on the replicated volume, rendered once, written by whichever node holds the volume.
-  const volumeFiles = renderNodeFiles(cluster, primary, stages.final).filter(
+  const volumeFiles = renderNodeFiles(cluster, primary, authkeys).filter(
     (f) => f.onReplicatedVolume,
   );
 
   return cluster.nodes.map((node, index) => {
-    const files = renderNodeFiles(cluster, node, stages.final);
+    const files = renderNodeFiles(cluster, node, authkeys);
     const byId = (id: string) => files.find((f) => f.id === id);
     const fileSteps = (ids: string[], component: ComponentKind) =>
       ids.flatMap((id) => {
@@ -64,8 +65,7 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
       confirmIndex: config.drbd.confirmWipe.length,
     };
     const script = (name: string) => renderTemplate(`steps/${name}.sh.mustache`, view);
-    const authkeysFile = (stage: keyof typeof stages) =>
-      renderNodeFiles(cluster, node, stages[stage]).find((f) => f.id === "authkeys")!;
+    const authkeysFile = byId("authkeys")!;
 
     return [
       makeStep(node, "ssh-ready", "node-base", script("ssh-ready")),
@@ -102,13 +102,20 @@ export function planSteps(cluster: Cluster, keys: AuthkeysMaterial): Step[][] {
         delete: script("dopd-permissions-remove"),
       }),
       ...fileSteps(["resource-script", "stonith-cfg", "ha-cf", "haresources"], "heartbeat"),
-      fileStep(cluster, node, authkeysFile("accept"), "authkeys", "authkeys-accept"),
-      fileStep(cluster, node, authkeysFile("sign"), "authkeys", "authkeys-sign", [
-        { node: peer.name, id: "authkeys-accept" },
-      ]),
-      fileStep(cluster, node, authkeysFile("final"), "authkeys", "authkeys", [
-        { node: peer.name, id: "authkeys-sign" },
-      ]),
+      // A rotation, each stage on both nodes before the next: accept the new key, sign with it,
+      // drop the others. Heartbeat accepts every key listed, so nothing fails over.
+      fileStep(cluster, node, authkeysFile, "authkeys", {
+        id: "authkeys-accept",
+        authkeysStage: "accept",
+      }),
+      fileStep(cluster, node, authkeysFile, "authkeys", {
+        id: "authkeys-sign",
+        authkeysStage: "sign",
+        after: [{ node: peer.name, id: "authkeys-accept" }],
+      }),
+      fileStep(cluster, node, authkeysFile, "authkeys", {
+        after: [{ node: peer.name, id: "authkeys-sign" }],
+      }),
       makeStep(node, "heartbeat-start", "heartbeat", script("heartbeat-start"), {
         after: node === other ? [{ node: primary.name, id: "heartbeat-start" }] : [],
       }),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { renderTemplate } from "./templates";
 
 /** The components a step belongs to; each becomes a `pulumi.ComponentResource` per node. */
 export type ComponentKind =
@@ -18,24 +19,44 @@ export interface StepRef {
 /**
  * One remote step on one node. Its scripts hold no secret: secret material is on `stdin` only.
  * Every script is idempotent and ends by printing one line starting `changed` or `unchanged`.
+ *
+ * The lifecycle rule, the same for every step (README, "Reading a preview"):
+ * - a step has no `triggers`: any change of its script or of what it writes is an update, which
+ *   runs `create` again; `create` checks before it changes, so it changes only what differs;
+ * - `delete` runs only for a real removal (`pulumi destroy`, or the step leaving the plan). A
+ *   replacement happens only when asked (`pulumi up --replace`), and then the old step is
+ *   deleted before the new one is created, never after;
+ * - `create` records on the node which version of the step applied its target last, and
+ *   `delete` undoes nothing unless that record is its own.
  */
 export interface Step extends StepRef {
   readonly component: ComponentKind;
+  /** What the step applies on the node: a file's path, or the step's own name. */
+  readonly target: string;
+  /** The version of the step that `create` records for its target on the node. */
+  readonly version: string;
   readonly create: string;
   /** What `pulumi destroy` runs; absent where there is nothing to undo. */
   readonly delete?: string;
   /** File content for file steps. */
   readonly stdin?: string;
   readonly secret: boolean;
-  /** A change here replaces the step, which runs `create` again. Never derived from a secret. */
-  readonly triggers: readonly string[];
   /** Steps that must be done first, besides the step before this one on the same node. */
   readonly after: readonly StepRef[];
+  /** Always true: a replacement, when asked for, undoes the old step before the new one runs. */
+  readonly deleteBeforeReplace: true;
 }
 
 export const stepKey = (ref: StepRef): string => `${ref.node}/${ref.id}`;
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** Where a node keeps which version of a step applied a target last. */
+const recordsDir = "/var/lib/hacluster/applied";
+
+function recordPath(target: string): string {
+  return target.startsWith("/") ? `${recordsDir}/files${target}` : `${recordsDir}/steps/${target}`;
+}
 
 /**
  * The command line that runs a step's script on the node: as root directly, otherwise through
@@ -46,25 +67,42 @@ export function remoteCommand(script: string, user: string): string {
   return user === "root" ? `sh -c ${quoted}` : `sudo -n sh -c ${quoted}`;
 }
 
-/** A step; its triggers are the hash of its script and, for a file, of what it writes. */
+export interface StepOptions {
+  readonly delete?: string;
+  readonly stdin?: string;
+  readonly secret?: boolean;
+  readonly after?: readonly StepRef[];
+  /** A file step's path; other steps apply themselves. */
+  readonly target?: string;
+  /** What the step writes, when that is not in its script (file content, masked). */
+  readonly fingerprint?: string;
+}
+
+/** A step, its scripts wrapped in the lifecycle's record and guard. */
 export function makeStep(
   node: { readonly name: string },
   id: string,
   component: ComponentKind,
-  create: string,
-  extra: Partial<Pick<Step, "delete" | "stdin" | "secret" | "after">> & {
-    fingerprint?: string;
-  } = {},
+  body: string,
+  options: StepOptions = {},
 ): Step {
-  const { fingerprint, ...rest } = extra;
+  const target = options.target ?? id;
+  const version = sha256(JSON.stringify([body, options.fingerprint ?? ""])).slice(0, 32);
+  const view = { target, version, record: recordPath(target) };
   return {
     node: node.name,
     id,
     component,
-    create,
-    secret: false,
-    after: [],
-    ...rest,
-    triggers: [sha256(create), ...(fingerprint ? [fingerprint] : [])],
+    target,
+    version,
+    create: renderTemplate("steps/lifecycle/create.sh.mustache", { ...view, body }),
+    delete:
+      options.delete === undefined
+        ? undefined
+        : renderTemplate("steps/lifecycle/delete.sh.mustache", { ...view, body: options.delete }),
+    stdin: options.stdin,
+    secret: options.secret ?? false,
+    after: options.after ?? [],
+    deleteBeforeReplace: true,
   };
 }

@@ -24,6 +24,8 @@ export function renderTemplate(relative: string, view: object): string {
   const partials = {
     header: load("partials/header.mustache"),
     "service-control": load("steps/service-control.mustache"),
+    "authkeys-stage": load("steps/authkeys-stage.mustache"),
+    "disk-probe": load("steps/disk-probe.mustache"),
   };
   return Mustache.render(load(relative), view, partials, { escape: (value: string) => value });
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-debian-packages.sh
-if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+bash scripts/node-modules.sh
 entry=tests/lab/lab.ts
 if [ "${1:-}" = bench ]; then
   entry=tests/lab/bench.ts

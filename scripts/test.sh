@@ -4,9 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-debian-packages.sh
-if [ "${CI:-}" = true ] || [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/node-modules.sh
 
 npx tsc --noEmit -p .
 npx eslint .

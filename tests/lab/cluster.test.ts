@@ -7,10 +7,14 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { planSteps } from "../../render/plan";
 import { stackValues, withValue, clusterOf } from "../support/stacks";
 import { failover, labCluster, topologyOn } from "./lab";
 import * as probe from "./probes";
-import { applyPlan, destroyPlan, labAuthkeys, labDir, StepResult } from "./runner";
+import { nodeState } from "./node-state";
+import { applyPlan, destroyPlan, labAuthkey, labDir, StepResult } from "./runner";
+import type { Step } from "../../render/step";
+import { released } from "../support/release";
 
 jest.setTimeout(300_000);
 
@@ -40,8 +44,12 @@ function seedAdminData(): void {
   );
 }
 
+const labOf = (v: Record<string, unknown>) => clusterOf("lab", v);
+
 describe("a cluster converged from two bare nodes", () => {
   const cluster = labCluster();
+  // The lab stack as the tests change it, one change after the other, as an admin would.
+  let values = stackValues("lab");
   beforeAll(async () => {
     topologyOn("down");
     topologyOn("up");
@@ -155,14 +163,26 @@ describe("a cluster converged from two bare nodes", () => {
     expect(probe.vipHolders()).toEqual([other]);
   });
 
-  it("rotates the heartbeat key with DNS queried every 100 ms: no failed query, no failover", async () => {
+  it("rotates the heartbeat key, twice in a row and once by +2, with DNS queried every 100 ms: no failed query, no failover", async () => {
     const [holder] = probe.vipHolders();
-    const rotated = clusterOf("lab", withValue(stackValues("lab"), "authkeysRotation", "1"));
-    const watch = probe.watchDns(120);
+    const watch = probe.watchDns(240);
     expect(await probe.waitFor(() => watch.samples().length > 0, 10_000)).toBeDefined();
     await new Promise((r) => setTimeout(r, 1000));
     const started = Date.now();
-    const results = applyPlan(rotated);
+    const authkeysSteps = ["authkeys-accept", "authkeys-sign", "authkeys"]
+      .flatMap((s) => [`proxycl1/${s}`, `proxycl2/${s}`])
+      .sort();
+    for (const rotation of [1, 2, 4]) {
+      const results = applyPlan(labOf(withValue(values, "authkeysRotation", String(rotation))));
+      expect([rotation, ranIds(results)]).toEqual([rotation, authkeysSteps]);
+      expect([rotation, changedIds(results)]).toEqual([rotation, authkeysSteps]);
+      const slot = rotation + 1;
+      for (const node of probe.nodes) {
+        const keys = probe.onNode(node.name, "grep -v '^#' /etc/ha.d/authkeys");
+        expect(keys).toBe(`auth ${slot}\n${slot} sha1 ${labAuthkey(rotation)}\n`);
+      }
+    }
+    values = withValue(values, "authkeysRotation", "4");
     const ended = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
     await watch.stop();
@@ -173,39 +193,132 @@ describe("a cluster converged from two bare nodes", () => {
     expect(samples[samples.length - 1].at).toBeGreaterThan(ended);
     expect(during.length).toBeGreaterThanOrEqual(Math.floor((ended - started) / 100) - 2);
     expect(samples.filter((s) => !s.ok)).toEqual([]);
-    const authkeysSteps = ["authkeys-accept", "authkeys-sign", "authkeys"].flatMap((s) => [
-      `proxycl1/${s}`,
-      `proxycl2/${s}`,
-    ]);
-    expect(ranIds(results)).toEqual(
-      [...authkeysSteps, ...authkeysSteps.map((k) => `${k} (old, deleted)`)].sort(),
-    );
-    expect(changedIds(results)).toEqual(authkeysSteps.sort());
     expect(probe.vipHolders()).toEqual([holder]);
-    const newKey = labAuthkeys(1).current;
-    for (const node of probe.nodes) {
-      const keys = probe.onNode(node.name, "grep -v '^#' /etc/ha.d/authkeys");
-      expect(keys).toBe(`auth 2\n2 sha1 ${newKey}\n`);
-    }
     expect(probe.bothNodesUp()).toBe(true);
   });
 
-  it("re-applies only the steps of the one file a change touches", () => {
-    const values = withValue(
-      withValue(stackValues("lab"), "authkeysRotation", "1"),
-      "cron.drbdReconnect",
-      "*/5 * * * *",
-    );
-    const results = applyPlan(clusterOf("lab", values));
-    expect(ranIds(results)).toEqual([
-      "proxycl1/cron",
-      "proxycl1/cron (old, deleted)",
-      "proxycl2/cron",
-      "proxycl2/cron (old, deleted)",
-    ]);
+  it("re-applies only the steps of the one file a change touches, deleting nothing", () => {
+    values = withValue(values, "cron.drbdReconnect", "*/5 * * * *");
+    const results = applyPlan(labOf(values));
+    expect(ranIds(results)).toEqual(["proxycl1/cron", "proxycl2/cron"]);
     expect(changedIds(results)).toEqual(["proxycl1/cron", "proxycl2/cron"]);
-    // The replaced step's delete found the file rewritten and left it: the new schedule stays.
     expect(probe.onNode("proxycl1", "grep -c '^\\*/5 ' /etc/cron.d/hacluster").trim()).toBe("1");
+  });
+
+  it("runs every step of a new release as an update, and the nodes end as they were", () => {
+    const cluster = labOf(values);
+    const [holder] = probe.vipHolders();
+    const before = probe.nodes.map((n) => nodeState(cluster, n.name));
+    const ids = [
+      ...new Set(
+        planSteps(cluster, "<key>")
+          .flat()
+          .map((s) => s.id),
+      ),
+    ];
+    expect(ids.length).toBeGreaterThan(25);
+    // One release per step: its script text changes, and so does the version it records. The
+    // releases add up, as a program's do: each apply runs the one step just released.
+    const releasedIds = new Set<string>();
+    const plan = planSteps(cluster, "<key>").flat();
+    for (const id of ids) {
+      releasedIds.add(id);
+      const results = applyPlan(cluster, {
+        upgrade: (s) => (releasedIds.has(s.id) ? released(s) : s),
+      });
+      const expected = plan.filter((s) => s.id === id).map((s) => `${s.node}/${id}`);
+      expect([id, ranIds(results)]).toEqual([id, expected.sort()]);
+      expect([id, probe.vipHolders()]).toEqual([id, [holder]]);
+    }
+    expect(probe.nodes.map((n) => nodeState(cluster, n.name))).toEqual(before);
+    expect(probe.serving(answer)).toBe(true);
+    expect(probe.bothNodesUp()).toBe(true);
+  });
+
+  it("undoes a step replaced on purpose before redoing it, keeping the data on the volume", () => {
+    const cluster = labOf(values);
+    const [holder] = probe.vipHolders();
+    const withoutKept = (state: string) =>
+      state
+        .split("\n")
+        .filter((l) => !l.includes(".hacluster-orig-"))
+        .join("\n");
+    const before = probe.nodes.map((n) => withoutKept(nodeState(cluster, n.name)));
+    const results = applyPlan(cluster, {
+      replace: ["proxycl1/relocate", "proxycl2/relocate", "proxycl1/ha-cf", "proxycl2/ha-cf"],
+    });
+    // As the engine does for a deleteBeforeReplace resource: the old delete, then the new create.
+    const order = results.filter((r) => r.ran).map((r) => `${r.node}/${r.id}`);
+    for (const key of ["proxycl1/relocate", "proxycl1/ha-cf"])
+      expect(order.indexOf(`${key} (replaced, deleted first)`)).toBe(order.indexOf(key) - 1);
+    expect(probe.nodes.map((n) => withoutKept(nodeState(cluster, n.name)))).toEqual(before);
+    expect(probe.vipHolders()).toEqual([holder]);
+    expect(probe.serving(answer)).toBe(true);
+  });
+
+  it("relocates a path added to the stack, leaving the data on the volume and copying nothing back", () => {
+    const [holder] = probe.vipHolders();
+    probe.onNode(
+      holder,
+      "mkdir -p /var/lib/squid-lab-extra && echo kept >/var/lib/squid-lab-extra/data",
+    );
+    probe.onNode(holder, "echo still-on-the-volume >/replicated/etc/squid/lab-marker");
+    values = withValue(values, "services.squid.relocate", [
+      ...labOf(values).config.services.squid.relocate,
+      { path: "/var/lib/squid-lab-extra", owner: "proxy", access: "rw" },
+    ]);
+    const results = applyPlan(labOf(values));
+    expect(ranIds(results)).toEqual(
+      ["relocate", "apparmor-squid"].flatMap((id) => [`proxycl1/${id}`, `proxycl2/${id}`]).sort(),
+    );
+    for (const node of probe.nodes) {
+      expect(
+        probe.onNode(node.name, "readlink /etc/squid /var/lib/squid-lab-extra").split("\n"),
+      ).toEqual(["/replicated/etc/squid", "/replicated/var/lib/squid-lab-extra", ""]);
+      expect(
+        probe.onNode(node.name, "ls /etc/rc2.d | grep -c -E '^S.*(squid|named)' || true").trim(),
+      ).toBe("0");
+    }
+    expect(
+      probe.onNode(
+        holder,
+        "cat /replicated/etc/squid/lab-marker /replicated/var/lib/squid-lab-extra/data",
+      ),
+    ).toBe("still-on-the-volume\nkept\n");
+    expect(probe.serving(answer)).toBe(true);
+  });
+
+  it("rewrites a file in place when only its mode changes", () => {
+    const cluster = labOf(values);
+    const toMode = (mode: string) => (s: Step) =>
+      s.id === "logrotate"
+        ? released(s, (script) =>
+            script
+              .replace("chmod '0644'", `chmod '0${mode}'`)
+              .replace("'644 root root'", `'${mode} root root'`),
+          )
+        : s;
+    const results = applyPlan(cluster, { upgrade: toMode("640") });
+    expect(ranIds(results)).toEqual(["proxycl1/logrotate", "proxycl2/logrotate"]);
+    for (const node of probe.nodes)
+      expect(probe.onNode(node.name, "stat -c %a /etc/logrotate.d/heartbeat").trim()).toBe("640");
+    applyPlan(cluster);
+    for (const node of probe.nodes)
+      expect(probe.onNode(node.name, "stat -c %a /etc/logrotate.d/heartbeat").trim()).toBe("644");
+  });
+
+  it("reloads heartbeat for a new deadtime, the resources staying where they are", async () => {
+    const [holder] = probe.vipHolders();
+    values = withValue(values, "heartbeat.deadtime", 2);
+    const results = applyPlan(labOf(values));
+    expect(ranIds(results)).toEqual(
+      ["drbd-config", "ha-cf"].flatMap((id) => [`proxycl1/${id}`, `proxycl2/${id}`]).sort(),
+    );
+    for (const node of probe.nodes)
+      expect(probe.onNode(node.name, "grep ^deadtime /etc/ha.d/ha.cf").trim()).toBe("deadtime 2");
+    expect(await probe.waitFor(() => probe.bothNodesUp(), 60_000, 500)).toBeDefined();
+    expect(probe.vipHolders()).toEqual([holder]);
+    expect(probe.serving(answer)).toBe(true);
   });
 
   it("is taken apart by pulumi destroy without losing data or stopping anything", () => {
@@ -266,7 +379,7 @@ describe("a disk that holds a filesystem", () => {
     const digest = () => createHash("sha256").update(readFileSync(image)).digest("hex");
     const before = digest();
     expect(() => applyPlan(labCluster())).toThrow(
-      /proxycl2\/drbd-metadata failed[\s\S]*refusing to create DRBD metadata on \/dev\/standin-drbd-backing of proxycl2: blkid finds ext4 data on it[\s\S]*pulumi config set --path 'drbd\.confirmWipe\[0\]' 'proxycl2:\/dev\/standin-drbd-backing'/,
+      /proxycl2\/drbd-metadata failed[\s\S]*refusing to create DRBD metadata on \/dev\/standin-drbd-backing of proxycl2: it holds ext4[\s\S]*pulumi config set --path 'drbd\.confirmWipe\[0\]' 'proxycl2:\/dev\/standin-drbd-backing'/,
     );
     expect(digest()).toBe(before);
     expect(run("debugfs", ["-R", "cat precious.txt", loop])).toBe(

@@ -1,14 +1,4 @@
-/**
- * `npm run lab [-- COMMAND]`: a real two-node cluster on this machine (see the README's "The lab").
- *   up (default)  build the nodes, apply the program's steps, show DNS and the proxy on the VIP,
- *                 take the primary's links away and show the other node answering
- *   apply [--every-step]  apply the steps as pulumi up would (only what changed), or all of them
- *   status        who holds the VIP, DRBD roles, services
- *   ssh NODE [CMD]  a shell (or a command) on proxycl1 or proxycl2
- *   failover      take the primary's links away, time the takeover, give them back
- *   pulumi        where the Pulumi CLI is installed: `pulumi up` on the lab stack instead
- *   down          stop and remove everything the lab made
- */
+/** `npm run lab [-- COMMAND]`: a real two-node cluster on this machine (see the README's "The lab"). */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +8,17 @@ import * as probe from "./probes";
 import { applyPlan, labDir, sshArgs, StepResult } from "./runner";
 
 const projectDir = join(__dirname, "..", "..");
+
+const usage = `usage: npm run lab -- [COMMAND]
+  up (default)            build the nodes, apply the program's steps, show DNS and the proxy on
+                          the VIP, cut the primary's power and show the other node answering
+  apply [--every-step]    apply the steps as pulumi up would (only what changed), or all of them
+  status                  who holds the VIP, DRBD roles, services
+  ssh NODE [COMMAND]      a shell (or a command) on proxycl1 or proxycl2
+  failover                cut the primary's power, time the takeover, boot it again
+  pulumi                  where the Pulumi CLI is installed: pulumi up on the lab stack instead
+  down                    stop and remove everything the lab made
+  help                    this text`;
 export function topologyOn(action: "up" | "down" | "crash" | "boot", node?: string): void {
   const run = spawnSync("bash", [join(__dirname, "topology.sh"), action, ...(node ? [node] : [])], {
     stdio: "inherit",
@@ -239,8 +240,14 @@ async function main(args: string[]): Promise<void> {
       pulumiUp();
       break;
 
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(usage);
+      break;
     default:
-      throw new Error(`unknown lab command ${command}; see the top of tests/lab/lab.ts`);
+      console.error(`lab: unknown command ${command}\n${usage}`);
+      process.exitCode = 2;
   }
 }
 

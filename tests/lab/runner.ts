@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Cluster } from "../../model/cluster";
-import type { AuthkeysMaterial } from "../../render/authkeys-stages";
 import { planSteps } from "../../render/plan";
+import { runOrder } from "../../render/run-order";
 import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
 
 export const labDir = "/run/hacluster-lab";
@@ -60,39 +60,13 @@ export function ssh(address: string, command: string, input?: string, timeoutMs?
   );
 }
 
-/** The steps in an order Pulumi could run them: each after the step before it on its node and after its cross-node dependencies. */
-export function runOrder(plan: readonly Step[][]): Step[] {
-  const previous = new Map<string, string>();
-  for (const steps of plan)
-    steps.forEach((s, i) => i > 0 && previous.set(stepKey(s), stepKey(steps[i - 1])));
-  const all = plan.flat();
-  const done = new Set<string>();
-  const order: Step[] = [];
-  while (order.length < all.length) {
-    const ready = all.find(
-      (s) =>
-        !done.has(stepKey(s)) &&
-        [previous.get(stepKey(s)), ...s.after.map(stepKey)].every(
-          (k) => k === undefined || done.has(k),
-        ),
-    );
-    if (!ready) throw new Error("the plan's dependencies form a cycle");
-    done.add(stepKey(ready));
-    order.push(ready);
-  }
-  return order;
-}
-
 /** The lab's stand-in for the engine's RandomPassword: one key per rotation number, kept in the lab. */
-export function labAuthkeys(rotation: number): AuthkeysMaterial {
+export function labAuthkey(rotation: number): string {
   const dir = join(labDir, "authkeys");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = (n: number) => {
-    const file = join(dir, String(n));
-    if (!existsSync(file)) writeFileSync(file, randomBytes(20).toString("hex"), { mode: 0o600 });
-    return readFileSync(file, "utf8");
-  };
-  return { current: key(rotation), previous: rotation > 0 ? key(rotation - 1) : undefined };
+  const file = join(dir, String(rotation));
+  if (!existsSync(file)) writeFileSync(file, randomBytes(20).toString("hex"), { mode: 0o600 });
+  return readFileSync(file, "utf8");
 }
 
 export interface StepResult {
@@ -108,7 +82,6 @@ export interface StepResult {
 /** What was last applied of each step, as Pulumi's state keeps a command's inputs. */
 interface AppliedStep {
   readonly inputs: string;
-  readonly triggers: string;
   readonly node: string;
   readonly address: string;
   readonly user: string;
@@ -121,26 +94,53 @@ const loadState = (): Record<string, AppliedStep> =>
 const saveState = (state: Record<string, AppliedStep>) =>
   writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
 
+export interface ApplyOptions {
+  /** Run every step, changed or not, to show each one is idempotent. */
+  readonly everyStep?: boolean;
+  /** Steps (`node/id`) to replace, as `pulumi up --replace` does. */
+  readonly replace?: readonly string[];
+  /** Changes each step before it is applied: a later release of the program. */
+  readonly upgrade?: (step: Step) => Step;
+}
+
+const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
+
 /**
  * Applies the cluster's plan to the lab nodes as `pulumi up` would: one SSH session per step, in
- * dependency order, a step run only when its inputs differ from those last applied; a step whose
- * triggers changed is replaced (its new create runs, then its old delete, at the end); a step no
- * longer in the plan is deleted. `everyStep` runs every step, to show each one is idempotent.
- * A failing step stops the run, as it stops `pulumi up`; what ran before it stays applied.
+ * dependency order. A step whose inputs are those last applied does not run; one whose inputs
+ * changed is updated (its create runs again); a step asked to be replaced is deleted first and
+ * then created (every step is `deleteBeforeReplace`); a step no longer in the plan is deleted,
+ * after everything else. A failing step stops the run, as it stops `pulumi up`; what ran before
+ * it stays applied.
  */
-export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {}): StepResult[] {
-  const plan = planSteps(cluster, labAuthkeys(cluster.config.authkeysRotation));
+export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepResult[] {
+  const upgrade = options.upgrade ?? ((step: Step) => step);
+  const plan = planSteps(cluster, labAuthkey(cluster.config.authkeysRotation)).map((steps) =>
+    steps.map(upgrade),
+  );
   const address = new Map(cluster.nodes.map((n) => [n.name, n.ssh.host]));
   const user = new Map(cluster.nodes.map((n) => [n.name, n.ssh.user]));
   const state = loadState();
-  const deletes: { key: string; applied: AppliedStep }[] = [];
   const results: StepResult[] = [];
+  const runDelete = (key: string, applied: AppliedStep, why: string) => {
+    if (!applied.delete) return;
+    const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
+    if (run.status !== 0)
+      throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
+    results.push({
+      node: applied.node,
+      id: `${key.split("/")[1]} (${why})`,
+      said: lastLine(run.stdout),
+      ran: true,
+      ms: 0,
+    });
+  };
   for (const step of runOrder(plan)) {
     const key = stepKey(step);
-    const triggers = sha256(JSON.stringify(step.triggers));
-    const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin, triggers]));
+    const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin]));
     const previous = state[key];
-    if (!options.everyStep && previous?.inputs === inputs) {
+    const replacing = previous !== undefined && (options.replace ?? []).includes(key);
+    if (!options.everyStep && !replacing && previous?.inputs === inputs) {
       results.push({
         node: step.node,
         id: step.id,
@@ -149,6 +149,11 @@ export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {
         ms: 0,
       });
       continue;
+    }
+    if (replacing && step.deleteBeforeReplace) {
+      runDelete(key, previous, "replaced, deleted first");
+      delete state[key];
+      saveState(state);
     }
     const started = Date.now();
     const run = ssh(
@@ -161,40 +166,30 @@ export function applyPlan(cluster: Cluster, options: { everyStep?: boolean } = {
         `step ${key} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
       );
     }
-    if (previous && previous.triggers !== triggers && previous.delete)
-      deletes.push({ key, applied: previous });
+    if (replacing && !step.deleteBeforeReplace) runDelete(key, previous, "replaced, old deleted");
     state[key] = {
       inputs,
-      triggers,
       node: step.node,
       address: address.get(step.node)!,
       user: user.get(step.node)!,
       delete: step.delete,
     };
     saveState(state);
-    const said = run.stdout.trimEnd().split("\n").pop() ?? "";
-    results.push({ node: step.node, id: step.id, said, ran: true, ms: Date.now() - started });
+    results.push({
+      node: step.node,
+      id: step.id,
+      said: lastLine(run.stdout),
+      ran: true,
+      ms: Date.now() - started,
+    });
   }
   const planned = new Set(plan.flat().map(stepKey));
-  for (const [key, applied] of Object.entries(state)) {
-    if (!planned.has(key)) deletes.push({ key, applied });
+  for (const [key, applied] of Object.entries(state).reverse()) {
+    if (planned.has(key)) continue;
+    runDelete(key, applied, "removed");
+    delete state[key];
+    saveState(state);
   }
-  for (const { key, applied } of deletes.reverse()) {
-    if (applied.delete) {
-      const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
-      if (run.status !== 0)
-        throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
-      results.push({
-        node: applied.node,
-        id: `${key.split("/")[1]} (old, deleted)`,
-        said: run.stdout.trimEnd().split("\n").pop() ?? "",
-        ran: true,
-        ms: 0,
-      });
-    }
-    if (!planned.has(key)) delete state[key];
-  }
-  saveState(state);
   return results;
 }
 
@@ -210,7 +205,7 @@ export function destroyPlan(): { key: string; said: string }[] {
       const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
       if (run.status !== 0)
         throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
-      results.push({ key, said: run.stdout.trimEnd().split("\n").pop() ?? "" });
+      results.push({ key, said: lastLine(run.stdout) });
     }
     delete state[key];
     saveState(state);

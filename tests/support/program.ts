@@ -9,6 +9,8 @@ export interface Registration {
   readonly parent?: string;
   /** Names of the resources it waits for. */
   readonly dependsOn: string[];
+  readonly ignoreChanges: string[];
+  readonly deleteBeforeReplace: boolean;
 }
 
 const secretSig = "4dabf18193072939515e22adb298388d";
@@ -29,6 +31,8 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
 }
 
 const lastPart = (urn: string) => urn.split("::").pop()!;
@@ -48,7 +52,13 @@ export async function runProgram(
   into: Registration[] = [],
 ): Promise<Registration[]> {
   const registered = new Map<string, { type: string; inputs: Record<string, unknown> }>();
-  const requests: { name: string; parent?: string; dependsOn: string[] }[] = [];
+  const requests: {
+    name: string;
+    parent?: string;
+    dependsOn: string[];
+    ignoreChanges: string[];
+    deleteBeforeReplace: boolean;
+  }[] = [];
   pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -84,13 +94,23 @@ export async function runProgram(
       name: req.getName(),
       parent: req.getParent() ? lastPart(req.getParent()) : undefined,
       dependsOn: req.getDependenciesList().map(lastPart),
+      ignoreChanges: req.getIgnorechangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
     });
     return register(req, callback);
   };
 
   const record = () => {
     into.length = 0;
-    into.push(...[...registered].map(([name, r]) => ({ name, ...r, dependsOn: [] })));
+    into.push(
+      ...[...registered].map(([name, r]) => ({
+        name,
+        ...r,
+        dependsOn: [],
+        ignoreChanges: [],
+        deleteBeforeReplace: false,
+      })),
+    );
   };
   try {
     jest.isolateModules(() => {
@@ -116,5 +136,7 @@ export async function runProgram(
     ...r,
     parent: byName.get(name)?.parent,
     dependsOn: byName.get(name)?.dependsOn ?? [],
+    ignoreChanges: byName.get(name)?.ignoreChanges ?? [],
+    deleteBeforeReplace: byName.get(name)?.deleteBeforeReplace ?? false,
   }));
 }

@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
 import { remoteCommand, Step } from "../../render/step";
+import { released } from "../support/release";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
 
-const keys = { current: "k".repeat(40), previous: "p".repeat(40) };
-const planOf = (stack: string, values = stackValues(stack)) =>
-  planSteps(clusterOf(stack, values), keys);
+const key = "k".repeat(40);
+const planOf = (stack: string, values = stackValues(stack), authkey = key) =>
+  planSteps(clusterOf(stack, values), authkey);
 const stepOf = (plan: Step[][], id: string, node = 0) => plan[node].find((s) => s.id === id)!;
 
 const sourceBuilt = withValue(stackValues("lab"), "drbd.kernelModule", {
@@ -154,7 +155,7 @@ describe("a file step on a node", () => {
     );
   });
 
-  it("is never undone by the step it replaces", () => {
+  it("is never undone by an older version of its step", () => {
     const node = new Sandbox();
     const before = stepOf(plan, "logrotate");
     const after = stepOf(
@@ -162,22 +163,38 @@ describe("a file step on a node", () => {
       "logrotate",
     );
     node.create(before);
-    // A replacement creates the new step first, then runs the old one's delete.
     node.create(after);
     expect(node.destroy(before)).toBe(
-      "unchanged: /etc/logrotate.d/heartbeat was rewritten since this step wrote it; left as it is",
+      "unchanged: /etc/logrotate.d/heartbeat was applied since by another step or version; left as it is",
     );
     expect(node.read("/etc/logrotate.d/heartbeat")).toBe(after.stdin);
+  });
+
+  it("keeps its file when a new release writes the same content with another mode", () => {
+    const node = new Sandbox();
+    const before = stepOf(plan, "logrotate");
+    const after = released(before, (script) =>
+      script.replace("chmod '0644'", "chmod '0640'").replace("'644 root root'", "'640 root root'"),
+    );
+    node.create(before);
+    expect(node.create(after)).toBe("changed: /etc/logrotate.d/heartbeat");
+    expect(node.mode("/etc/logrotate.d/heartbeat")).toBe("640");
+    // Whatever order an engine runs them in, the older version's delete leaves the file.
+    expect(node.destroy(before)).toMatch(/^unchanged: .* applied since by another step or version/);
+    expect(node.read("/etc/logrotate.d/heartbeat")).toBe(before.stdin);
+    expect(node.destroy(after)).toMatch(
+      /^changed: \/etc\/logrotate.d\/heartbeat (removed|restored from before hacluster)$/,
+    );
   });
 
   it("writes authkeys with mode 600 and removes it on destroy without knowing the key", () => {
     const node = new Sandbox();
     const authkeys = stepOf(plan, "authkeys");
-    expect(authkeys.create).not.toContain(keys.current);
-    expect(authkeys.delete).not.toContain(keys.current);
+    expect(authkeys.create).not.toContain(key);
+    expect(authkeys.delete).not.toContain(key);
     node.create(authkeys);
     expect(node.mode("/etc/ha.d/authkeys")).toBe("600");
-    expect(node.read("/etc/ha.d/authkeys")).toContain(`\n1 sha1 ${keys.current}\n`);
+    expect(node.read("/etc/ha.d/authkeys")).toContain(`\n1 sha1 ${key}\n`);
     expect(node.destroy(authkeys)).toBe("changed: /etc/ha.d/authkeys removed");
     expect(node.exists("/etc/ha.d/authkeys")).toBe(false);
   });
@@ -190,6 +207,191 @@ describe("a file step on a node", () => {
         spawnSync("uname", ["-n"], { encoding: "utf8" }).stdout.trim() +
         "; the node that holds it writes /replicated/etc/squid/squid.conf",
     );
+  });
+});
+
+describe("the authkeys stages of a rotation", () => {
+  const [keyA, keyB, keyC] = ["a", "b", "c"].map((c) => c.repeat(40));
+  const stage = (rotation: number, authkey: string, id: string) =>
+    stepOf(
+      planOf("lab", withValue(stackValues("lab"), "authkeysRotation", String(rotation)), authkey),
+      id,
+    );
+  const keysOn = (node: Sandbox) =>
+    node
+      .read("/etc/ha.d/authkeys")
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#"));
+
+  it("accept the new key, sign with it, then drop the old one", () => {
+    const node = new Sandbox();
+    node.create(stage(0, keyA, "authkeys"));
+    expect(keysOn(node)).toEqual(["auth 1", `1 sha1 ${keyA}`]);
+    node.create(stage(1, keyB, "authkeys-accept"));
+    expect(keysOn(node)).toEqual(["auth 1", `1 sha1 ${keyA}`, `2 sha1 ${keyB}`]);
+    expect(node.mode("/etc/ha.d/authkeys")).toBe("600");
+    node.create(stage(1, keyB, "authkeys-sign"));
+    expect(keysOn(node)).toEqual(["auth 2", `1 sha1 ${keyA}`, `2 sha1 ${keyB}`]);
+    node.create(stage(1, keyB, "authkeys"));
+    expect(keysOn(node)).toEqual(["auth 2", `2 sha1 ${keyB}`]);
+    expect(node.read("/etc/ha.d/authkeys")).toBe(stage(1, keyB, "authkeys").stdin);
+  });
+
+  it("never go back: an earlier stage run again after the last changes nothing", () => {
+    const node = new Sandbox();
+    node.create(stage(0, keyA, "authkeys"));
+    for (const id of ["authkeys-accept", "authkeys-sign", "authkeys"])
+      node.create(stage(1, keyB, id));
+    expect(node.create(stage(1, keyB, "authkeys-accept"))).toBe("unchanged: /etc/ha.d/authkeys");
+    expect(node.create(stage(1, keyB, "authkeys-sign"))).toBe("unchanged: /etc/ha.d/authkeys");
+    expect(keysOn(node)).toEqual(["auth 2", `2 sha1 ${keyB}`]);
+  });
+
+  it("keep signing with the key in use when the counter jumps by more than one", () => {
+    const node = new Sandbox();
+    node.create(stage(0, keyA, "authkeys"));
+    node.create(stage(2, keyC, "authkeys-accept"));
+    expect(keysOn(node)).toEqual(["auth 1", `1 sha1 ${keyA}`, `3 sha1 ${keyC}`]);
+    node.create(stage(2, keyC, "authkeys-sign"));
+    node.create(stage(2, keyC, "authkeys"));
+    expect(keysOn(node)).toEqual(["auth 3", `3 sha1 ${keyC}`]);
+  });
+
+  it("refuse, naming the fix and no key, when the new slot holds another key", () => {
+    const node = new Sandbox();
+    node.create(stage(1, keyB, "authkeys"));
+    // 15 rotations later the slot comes round again, and the node still holds another key there.
+    expect(() => node.create(stage(16, keyC, "authkeys-accept"))).toThrow(
+      /already holds another key in the slot of rotation 16[\s\S]*fix: pulumi config set authkeysRotation 17/,
+    );
+    try {
+      node.create(stage(16, keyC, "authkeys-accept"));
+    } catch (e) {
+      expect(String(e)).not.toContain(keyB);
+      expect(String(e)).not.toContain(keyC);
+    }
+    expect(keysOn(node)).toEqual(["auth 2", `2 sha1 ${keyB}`]);
+  });
+});
+
+/**
+ * The DRBD disk guards, with the disk tools replaced by stubs that answer as told: each stub
+ * exits with the code given in an environment variable, and `drbdadm`/`mkfs` record their calls.
+ */
+describe("the DRBD disk guards", () => {
+  type Answer = { readonly out?: string; readonly rc?: number };
+  const stubs = (answers: Record<string, Answer>) => {
+    const dir = mkdtempSync(join(tmpdir(), "hacluster-stubs-"));
+    const all: Record<string, Answer> = {
+      dd: {},
+      findmnt: { rc: 1 },
+      lsblk: { out: "part" },
+      wipefs: {},
+      ...answers,
+    };
+    for (const [tool, { out = "", rc = 0 }] of Object.entries(all)) {
+      writeFileSync(
+        join(dir, tool),
+        `#!/bin/sh\nprintf '%s' '${out}'\n[ -z '${out}' ] || echo\nexit ${rc}\n`,
+        { mode: 0o755 },
+      );
+    }
+    for (const tool of ["drbdadm", "mkfs"]) {
+      writeFileSync(
+        join(dir, tool),
+        `#!/bin/sh\ncase "$1" in role) echo Primary/Secondary ;; *) echo "$@" >>${dir}/calls ;; esac\n`,
+        { mode: 0o755 },
+      );
+    }
+    return dir;
+  };
+  // The disk is a block device node made inside the sandbox's own /dev.
+  const withDisk = (stubDir: string, script: string) =>
+    `mount -t tmpfs none /dev && mknod /dev/null c 1 3 && chmod 666 /dev/null && ` +
+    `mknod /dev/standin-drbd-backing b 7 250 && mknod /dev/drbd0 b 147 0 && ` +
+    `PATH=${stubDir}:$PATH; export PATH; ${script}`;
+  const runGuard = (
+    id: string,
+    answers: Parameters<typeof stubs>[0],
+    values = stackValues("lab"),
+  ) => {
+    const node = new Sandbox();
+    const dir = stubs(answers);
+    const step = stepOf(planOf("lab", values), id);
+    let said: string;
+    try {
+      said = node.run(withDisk(dir, step.create));
+    } catch (e) {
+      said = String(e);
+    }
+    const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8") : "";
+    return { said, calls };
+  };
+  const ext4 = { out: "DEVNAME=/dev/x\nTYPE=ext4" };
+
+  it.each([
+    [
+      "blkid finds an ambivalent result (exit 8)",
+      { blkid: { rc: 8 } },
+      /it holds several signatures/,
+    ],
+    ["blkid fails (exit 4)", { blkid: { rc: 4, out: "usage" } }, /blkid could not probe/],
+    ["the disk cannot be read", { dd: { rc: 1 }, blkid: { rc: 2 } }, /cannot be read/],
+    [
+      "blkid finds nothing but wipefs finds a partition table",
+      { blkid: { rc: 2 }, wipefs: { out: "dos" } },
+      /it holds dos/,
+    ],
+    ["wipefs fails", { blkid: { rc: 2 }, wipefs: { rc: 1 } }, /wipefs could not probe/],
+    ["blkid finds a partition table", { blkid: { out: "PTTYPE=gpt" } }, /it holds gpt/],
+    ["the disk is a whole disk", { blkid: { rc: 2 }, lsblk: { out: "disk" } }, /is a whole disk/],
+    ["lsblk cannot tell", { blkid: { rc: 2 }, lsblk: { rc: 32 } }, /lsblk cannot tell/],
+  ])("refuses metadata when %s", (_case, answers, message) => {
+    const { said, calls } = runGuard("drbd-metadata", answers);
+    expect(said).toMatch(message);
+    expect(calls).toBe("");
+  });
+
+  it("creates metadata on a partition where both probes find nothing", () => {
+    const partitionEntry = { out: "DEVNAME=/dev/x\nPART_ENTRY_SCHEME=dos\nPART_ENTRY_TYPE=0x83" };
+    const { said, calls } = runGuard("drbd-metadata", { blkid: partitionEntry });
+    expect(said).toBe("changed: DRBD metadata created on /dev/standin-drbd-backing");
+    expect(calls).toBe("create-md --force r0\n");
+  });
+
+  it("leaves metadata that is there, and overwrites data only where confirmWipe names it", () => {
+    expect(runGuard("drbd-metadata", { blkid: { out: "TYPE=drbd" } }).said).toBe(
+      "unchanged: /dev/standin-drbd-backing already holds DRBD metadata",
+    );
+    const refused = runGuard("drbd-metadata", { blkid: ext4 });
+    expect(refused.said).toMatch(/it holds ext4[\s\S]*drbd\.confirmWipe\[0\]/);
+    const confirmed = withValue(stackValues("lab"), "drbd.confirmWipe", [
+      "proxycl1:/dev/standin-drbd-backing",
+    ]);
+    expect(runGuard("drbd-metadata", { blkid: ext4 }, confirmed).calls).toBe(
+      "create-md --force r0\n",
+    );
+  });
+
+  it.each([
+    ["blkid finds an ambivalent result (exit 8)", { blkid: { rc: 8 } }, /holds several signatures/],
+    ["blkid fails (exit 4)", { blkid: { rc: 4 } }, /blkid could not probe/],
+    ["the device cannot be read", { dd: { rc: 1 } }, /cannot be read/],
+    [
+      "wipefs finds a signature blkid did not",
+      { blkid: { rc: 2 }, wipefs: { out: "xfs" } },
+      /^unchanged: \/dev\/drbd0 holds xfs$/,
+    ],
+  ])("formats nothing when %s", (_case, answers, message) => {
+    const { said, calls } = runGuard("drbd-mkfs", answers);
+    expect(said).toMatch(message);
+    expect(calls).toBe("");
+  });
+
+  it("formats the device only where both probes find nothing", () => {
+    const { said, calls } = runGuard("drbd-mkfs", { blkid: { rc: 2 } });
+    expect(said).toBe("changed: ext4 made on /dev/drbd0");
+    expect(calls).toBe("-t ext4 -q /dev/drbd0\n");
   });
 });
 

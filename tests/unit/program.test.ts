@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ConfigError } from "../../model/problem";
 import {
   isSecretInput,
@@ -8,6 +9,9 @@ import {
   unwrap,
 } from "../support/program";
 import { stackValues, withValue } from "../support/stacks";
+
+// Each test runs the whole program under mocks: seconds on a loaded machine, not milliseconds.
+jest.setTimeout(120_000);
 
 const hostKey = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfNode${n}`;
 const sshKey =
@@ -28,7 +32,7 @@ describe("the prod stack under Pulumi's mocks", () => {
   let regs: Registration[];
   beforeAll(async () => {
     regs = await runProgram("prod", prodWithHostKeys(), { sshPrivateKey: sshKey });
-  });
+  }, 120_000);
 
   it("builds one tree: the cluster, six components per node, the shared key", () => {
     const components = regs.filter((r) => r.type.startsWith("hacluster:"));
@@ -146,19 +150,63 @@ describe("the prod stack under Pulumi's mocks", () => {
     }
   });
 
-  it("triggers each file step on the hash of its content", () => {
-    const cron = byName(regs, "proxycl1-cron");
-    expect(cron.inputs.triggers).toHaveLength(2);
-    expect(cron.inputs.stdin).toContain("/usr/local/sbin/hacluster-drbd-reconnect");
+  it("gives every step one lifecycle: updated in place, deleted first if ever replaced", () => {
+    const steps = commands(regs);
+    expect(steps.length).toBeGreaterThan(50);
+    for (const step of steps) {
+      expect([
+        step.name,
+        step.inputs.triggers,
+        step.ignoreChanges,
+        step.deleteBeforeReplace,
+      ]).toEqual([step.name, undefined, ["triggers"], true]);
+      expect(step.inputs.update).toEqual(step.inputs.create);
+    }
+    expect(byName(regs, "proxycl1-cron").inputs.stdin).toContain(
+      "/usr/local/sbin/hacluster-drbd-reconnect",
+    );
+  });
+});
+
+describe("the program run from two shells", () => {
+  const inputsOf = (regs: Registration[]) =>
+    JSON.stringify(
+      [...regs].sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.name, r.inputs]),
+    );
+  async function fromShell(agentSocket: string, secrets: Record<string, string>) {
+    const saved = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = agentSocket;
+    try {
+      return inputsOf(await runProgram("prod", prodWithHostKeys(), secrets));
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+    }
+  }
+
+  it.each([
+    ["with an SSH agent", {}],
+    ["with the stack's key", { sshPrivateKey: sshKey }],
+  ])("registers identical inputs for every resource, %s", async (_how, secrets) => {
+    const first = await fromShell("/tmp/ssh-XXXXaaaa/agent.1111", secrets);
+    const second = await fromShell("/tmp/ssh-YYYYbbbb/agent.2222", secrets);
+    expect(first).not.toContain("agent.1111");
+    expect(second).toBe(first);
   });
 });
 
 describe("what a change re-runs", () => {
-  const triggersOf = (regs: Registration[]) =>
-    new Map(commands(regs).map((c) => [c.name, JSON.stringify(unwrap(c.inputs.triggers))]));
+  // The engine updates a step whose inputs differ; none has triggers, so none is replaced.
+  const inputsOf = (regs: Registration[]) =>
+    new Map(
+      commands(regs).map((c) => [
+        c.name,
+        JSON.stringify(["create", "update", "delete", "stdin"].map((k) => unwrap(c.inputs[k]))),
+      ]),
+    );
   const changed = (a: Registration[], b: Registration[]) => {
-    const before = triggersOf(a);
-    return [...triggersOf(b)]
+    const before = inputsOf(a);
+    return [...inputsOf(b)]
       .filter(([name, t]) => before.get(name) !== t)
       .map(([name]) => name)
       .sort();
@@ -166,7 +214,7 @@ describe("what a change re-runs", () => {
   let base: Registration[];
   beforeAll(async () => {
     base = await runProgram("prod", prodWithHostKeys());
-  });
+  }, 120_000);
 
   it("re-runs only the cron file's steps when the reconnect schedule changes", async () => {
     const after = await runProgram(
@@ -186,7 +234,7 @@ describe("what a change re-runs", () => {
     ]);
   });
 
-  it("re-runs only the authkeys steps on a rotation, keeping the previous key", async () => {
+  it("re-runs only the authkeys steps on a rotation, each stage given the new key alone", async () => {
     const after = await runProgram("prod", withValue(prodWithHostKeys(), "authkeysRotation", "1"));
     expect(changed(base, after)).toEqual(
       ["authkeys", "authkeys-accept", "authkeys-sign"]
@@ -196,21 +244,21 @@ describe("what a change re-runs", () => {
     const keys = after
       .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
       .map((r) => r.name);
-    expect(keys.sort()).toEqual(["hacluster-authkeys-0", "hacluster-authkeys-1"]);
-    const [old, now] = [mockKey("hacluster-authkeys-0"), mockKey("hacluster-authkeys-1")];
+    expect(keys).toEqual(["hacluster-authkeys-1"]);
+    const now = mockKey("hacluster-authkeys-1");
     const stdin = (name: string) => String(unwrap(byName(after, name).inputs.stdin));
-    expect(stdin("proxycl1-authkeys-accept")).toMatch(
-      new RegExp(`\\nauth 1\\n1 sha1 ${old}\\n2 sha1 ${now}\\n$`),
-    );
-    expect(stdin("proxycl1-authkeys-sign")).toMatch(
-      new RegExp(`\\nauth 2\\n1 sha1 ${old}\\n2 sha1 ${now}\\n$`),
-    );
-    expect(stdin("proxycl1-authkeys")).toMatch(new RegExp(`\\nauth 2\\n2 sha1 ${now}\\n$`));
+    // Every stage gets the final file; the node derives the accept and sign stages from it.
+    for (const stage of ["proxycl1-authkeys-accept", "proxycl1-authkeys-sign", "proxycl1-authkeys"])
+      expect(stdin(stage)).toMatch(new RegExp(`\\nauth 2\\n2 sha1 ${now}\\n$`));
+    const create = (name: string) => String(byName(after, name).inputs.create);
+    expect(create("proxycl1-authkeys-accept")).toContain("awk -v accept=1");
+    expect(create("proxycl1-authkeys-sign")).toContain("awk -v accept=0");
+    expect(create("proxycl1-authkeys")).not.toContain("awk -v accept");
     // The fileChecksums output holds what the node's authkeys hashes to once rotated.
     const checksums = lastStackOutputs.fileChecksums as Record<string, Record<string, string>>;
-    const finalStep = byName(after, "proxycl1-authkeys");
+    const masked = stdin("proxycl1-authkeys").replace(now, "<secret>");
     expect(checksums.proxycl1["/etc/ha.d/authkeys"]).toBe(
-      (unwrap(finalStep.inputs.triggers) as string[])[1],
+      createHash("sha256").update(masked).digest("hex"),
     );
   });
 });

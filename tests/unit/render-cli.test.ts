@@ -39,6 +39,7 @@ describe("npm run render", () => {
     const out = join(project, "out");
     const result = render(["--stack", "prod", "--out", out, "--project", project]);
     expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^stack "prod" config has \d+ problems; nothing was written:\n/);
     expect(result.stderr).toContain(
       "hacluster:heartbeat.deadtime: deadtime 5 s is not longer than warntime 7 s",
     );
