@@ -1,22 +1,18 @@
-import * as ipaddr from "ipaddr.js";
+import { addressChecks } from "./address-checks";
 import { seconds } from "./duration";
+import { inSubnet, networkOf, subnetsOverlap } from "./ipv4";
+import { linkChecks } from "./link-checks";
+import { isUnder } from "./paths";
+import { portChecks } from "./port-checks";
 import { ConfigProblem, setCommand } from "./problem";
 import type { StackConfig } from "./schema";
 
 type Key = keyof StackConfig;
 
 /** A rule over several keys; it runs only when every key it reads parsed on its own. */
-interface CrossCheck {
+export interface CrossCheck {
   readonly needs: readonly Key[];
   readonly check: (cfg: StackConfig) => ConfigProblem[];
-}
-
-function inSubnet(address: string, network: string, prefix: number): boolean {
-  return ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parse(network), prefix);
-}
-
-function networkOf(address: string, prefix: number): string {
-  return `${ipaddr.IPv4.networkAddressFromCIDR(`${address}/${prefix}`).toString()}/${prefix}`;
 }
 
 const nodeNames: CrossCheck = {
@@ -95,8 +91,8 @@ const publicSubnet: CrossCheck = {
 };
 
 const privateSubnet: CrossCheck = {
-  needs: ["nodes"],
-  check: ({ nodes }) => {
+  needs: ["nodes", "vip"],
+  check: ({ nodes, vip }) => {
     const [a, b] = nodes;
     if (a.privatePrefix !== b.privatePrefix) {
       return [
@@ -119,18 +115,31 @@ const privateSubnet: CrossCheck = {
         },
       ];
     }
-    return nodes.flatMap((n, i): ConfigProblem[] =>
-      inSubnet(n.publicAddress, n.privateAddress, n.privatePrefix)
-        ? [
-            {
-              key: `nodes[${i}].privateAddress`,
-              problem: `${n.privateAddress}/${n.privatePrefix} contains the public address ${n.publicAddress}; DRBD would resync over the public NIC (the original's 130-hour resync)`,
-              fix: "put the private link on a subnet of its own, such as 192.168.0.0/24",
-            },
-          ]
-        : [],
-    );
-    return [];
+    return nodes.flatMap((n, i): ConfigProblem[] => {
+      const key = `nodes[${i}].privateAddress`;
+      const fix = "put the private link on a subnet of its own, such as 192.168.0.0/24";
+      if (inSubnet(n.publicAddress, n.privateAddress, n.privatePrefix)) {
+        return [
+          {
+            key,
+            problem: `${n.privateAddress}/${n.privatePrefix} contains the public address ${n.publicAddress}; DRBD would resync over the public NIC (the original's 130-hour resync)`,
+            fix,
+          },
+        ];
+      }
+      // The other way round: the private subnet inside the public LAN takes a part of the LAN
+      // away from the nodes (their route to it now leads down the cross-over cable).
+      if (subnetsOverlap(n.privateAddress, n.privatePrefix, n.publicAddress, vip.prefix)) {
+        return [
+          {
+            key,
+            problem: `${networkOf(n.privateAddress, n.privatePrefix)} lies inside the public LAN ${networkOf(n.publicAddress, vip.prefix)}; the nodes would reach those LAN hosts through the private link, and no longer at all`,
+            fix,
+          },
+        ];
+      }
+      return [];
+    });
   },
 };
 
@@ -262,6 +271,15 @@ const stonithChoice: CrossCheck = {
   },
 };
 
+/** Kernel names of whole disks, and udev's by-id names of them (a partition ends in -partN). */
+const wholeDisk =
+  /^\/dev\/((sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+)|disk\/by-id\/(ata|scsi|nvme|usb|wwn|virtio|mmc)-(?!.*-part\d+$).+)$/;
+
+function partitionOf(disk: string, n: number): string {
+  if (disk.startsWith("/dev/disk/")) return `${disk}-part${n}`;
+  return `${disk}${/\d$/.test(disk) ? "p" : ""}${n}`;
+}
+
 const drbdDisks: CrossCheck = {
   needs: ["nodes", "drbd"],
   check: ({ nodes, drbd }) => {
@@ -273,16 +291,11 @@ const drbdDisks: CrossCheck = {
           problem: `${node.drbdDisk} is a DRBD device; the backing disk is the partition under it`,
           fix: setCommand(`nodes[${i}].drbdDisk`, "/dev/sdb1"),
         });
-      } else if (
-        /^\/dev\/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+|hd[a-z]+)$/.test(node.drbdDisk)
-      ) {
+      } else if (wholeDisk.test(node.drbdDisk)) {
         problems.push({
           key: `nodes[${i}].drbdDisk`,
           problem: `${node.drbdDisk} is a whole disk, which holds the partition table and usually the system; DRBD takes one spare partition`,
-          fix: setCommand(
-            `nodes[${i}].drbdDisk`,
-            `${node.drbdDisk}${/\d$/.test(node.drbdDisk) ? "p" : ""}4`,
-          ),
+          fix: setCommand(`nodes[${i}].drbdDisk`, partitionOf(node.drbdDisk, 4)),
         });
       }
     }
@@ -309,14 +322,6 @@ const replicatedLayout: CrossCheck = {
   check: ({ drbd, services, cron }) => {
     const problems: ConfigProblem[] = [];
     const mount = drbd.mountPoint;
-    const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-    if (["/", "/etc", "/var", "/usr", "/home", "/root", "/boot", "/tmp"].includes(mount)) {
-      problems.push({
-        key: "drbd.mountPoint",
-        problem: `${mount} is a system directory; mounting the volume there hides the node's own files`,
-        fix: setCommand("drbd.mountPoint", "/replicated"),
-      });
-    }
     const all = [
       ...services.squid.relocate.map((r, i) => ({
         key: `services.squid.relocate[${i}].path`,
@@ -328,7 +333,7 @@ const replicatedLayout: CrossCheck = {
       })),
     ];
     for (const [i, a] of all.entries()) {
-      if (under(a.path, mount) || under(mount, a.path)) {
+      if (isUnder(a.path, mount) || isUnder(mount, a.path)) {
         problems.push({
           key: a.key,
           problem: `${a.path} overlaps the mount point ${mount}; a relocated path must live outside it`,
@@ -336,7 +341,7 @@ const replicatedLayout: CrossCheck = {
         });
       }
       for (const b of all.slice(i + 1)) {
-        if (under(a.path, b.path) || under(b.path, a.path)) {
+        if (isUnder(a.path, b.path) || isUnder(b.path, a.path)) {
           problems.push({
             key: b.key,
             problem: `${b.path} overlaps ${a.path} (${a.key}); each relocated path is copied and linked once`,
@@ -346,7 +351,7 @@ const replicatedLayout: CrossCheck = {
       }
     }
     const backup = cron.logBackup.directory;
-    if (backup !== undefined && !under(backup, mount)) {
+    if (backup !== undefined && !isUnder(backup, mount)) {
       problems.push({
         key: "cron.logBackup.directory",
         problem: `${backup} is not on the replicated volume (${mount}); a backup there is lost at the next failover`,
@@ -357,24 +362,62 @@ const replicatedLayout: CrossCheck = {
   },
 };
 
-const staticRoutes: CrossCheck = {
-  needs: ["nodes", "vip", "staticRoutes"],
-  check: ({ nodes, vip, staticRoutes }) =>
-    staticRoutes.flatMap((route, i): ConfigProblem[] =>
-      nodes.every(
-        (n) =>
-          inSubnet(route.via, n.privateAddress, n.privatePrefix) ||
-          inSubnet(route.via, n.publicAddress, vip.prefix),
-      )
+// Heartbeat writes its logs on both nodes, all the time. logrotate refuses a file listed twice
+// ("duplicate log entry") and with it the whole stanza; a log on the volume is written under
+// the bare mount point on the node without it, and hidden there when the volume comes.
+const heartbeatLogs: CrossCheck = {
+  needs: ["heartbeat", "drbd", "services"],
+  check: ({ heartbeat, drbd, services }) => {
+    const problems: ConfigProblem[] = [];
+    if (heartbeat.logfile === heartbeat.debugfile) {
+      problems.push({
+        key: "heartbeat.debugfile",
+        problem: `${heartbeat.debugfile} is also heartbeat.logfile; logrotate refuses a file listed twice, and rotates neither`,
+        fix: setCommand("heartbeat.debugfile", "/var/log/ha-debug"),
+      });
+    }
+    const volume = [
+      { dir: drbd.mountPoint, what: `the replicated volume (${drbd.mountPoint})` },
+      ...[...services.squid.relocate, ...services.named.relocate].map((r) => ({
+        dir: r.path,
+        what: `${r.path}, which is moved onto the replicated volume`,
+      })),
+    ];
+    for (const key of ["logfile", "debugfile"] as const) {
+      const on = volume.find((v) => isUnder(heartbeat[key], v.dir));
+      if (on !== undefined) {
+        problems.push({
+          key: `heartbeat.${key}`,
+          problem: `${heartbeat[key]} is on ${on.what}; heartbeat logs on both nodes, and the node without the volume would write under the bare mount point`,
+          fix: setCommand(
+            `heartbeat.${key}`,
+            key === "logfile" ? "/var/log/ha-log" : "/var/log/ha-debug",
+          ),
+        });
+      }
+    }
+    return problems;
+  },
+};
+
+// DNS names ignore case: named refuses a zone declared twice as lab.example and LAB.example.
+const zoneNames: CrossCheck = {
+  needs: ["services"],
+  check: ({ services }) =>
+    services.named.zones.flatMap((zone, i): ConfigProblem[] => {
+      const first = services.named.zones.findIndex(
+        (z) => z.name.toLowerCase() === zone.name.toLowerCase(),
+      );
+      return first === i
         ? []
         : [
             {
-              key: `staticRoutes[${i}].via`,
-              problem: `gateway ${route.via} is on no network of the nodes; \`ip route\` would refuse the route at boot`,
-              fix: setCommand(`staticRoutes[${i}].via`, "<a gateway on the public LAN>"),
+              key: `services.named.zones[${i}].name`,
+              problem: `${zone.name} is already services.named.zones[${first}]; named refuses a zone declared twice`,
+              fix: `pulumi config rm --path 'services.named.zones[${i}]'`,
             },
-          ],
-    ),
+          ];
+    }),
 };
 
 const kernelModule: CrossCheck = {
@@ -411,5 +454,9 @@ export const crossChecks: readonly CrossCheck[] = [
   stonithChoice,
   drbdDisks,
   replicatedLayout,
-  staticRoutes,
+  heartbeatLogs,
+  zoneNames,
+  ...addressChecks,
+  ...portChecks,
+  ...linkChecks,
 ];

@@ -101,14 +101,22 @@ function fieldProblems(top: TopKey, value: unknown, issue: z.core.$ZodIssue): Co
   const shown = bad === undefined ? "is missing" : `${JSON.stringify(bad)}`;
   const message =
     issue.code === "invalid_type" && bad === undefined ? "is required" : issue.message;
+  // The project's own rules say what the value is ("is loopback", "must be..."); zod's own
+  // messages ("Too big: ...") are not written that way.
+  const predicate = issue.code === "custom" || message.startsWith("must");
+  // A rule that knows the value to write instead gives it (schema.ts `refuse`).
+  const fixValue: unknown = issue.code === "custom" ? issue.params?.fix : undefined;
   return [
     {
       key,
       problem:
         bad === undefined
           ? `${shown}: ${message}`
-          : `${shown} ${message.startsWith("must") ? message : `is invalid: ${message}`}`,
-      fix: setCommand(key, "VALUE") + ` (${message.replace(/^Invalid input: /, "")})`,
+          : `${shown} ${predicate ? message : `is invalid: ${message}`}`,
+      fix:
+        typeof fixValue === "string"
+          ? setCommand(key, fixValue)
+          : setCommand(key, "VALUE") + ` (${message.replace(/^Invalid input: /, "")})`,
     },
   ];
 }
