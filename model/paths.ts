@@ -72,6 +72,20 @@ const clusterDirectories: ReadonlyMap<string, string> = new Map([
   ["/var/lib/heartbeat", "heartbeat's state"],
   ["/var/lib/drbd", "DRBD's state"],
   ["/var/backups/hacluster", "hacluster's copies of the files it replaced"],
+  ["/var/lib/hacluster", "hacluster's record of which version of each step applied what"],
+  ["/etc/apparmor.d", "the AppArmor profiles, hacluster's overrides among them"],
+  ["/etc/systemd", "systemd's units, hacluster-network.service among them"],
+  ["/etc/cron.d", "the cron jobs, hacluster's among them"],
+  ["/etc/logrotate.d", "the log rotation, heartbeat's among them"],
+  ["/etc/kernel", "the kernel hooks, DRBD's rebuild among them"],
+  ["/var/lib/dpkg", "the package database"],
+  ["/var/lib/apt", "apt's package lists"],
+  ["/etc/ssl", "the certificates every TLS client trusts"],
+  ["/etc/passwd", "the node's users"],
+  ["/etc/shadow", "the node's passwords"],
+  ["/etc/group", "the node's groups"],
+  ["/etc/hosts", "the node's names, hacluster's block among them"],
+  ["/etc/resolv.conf", "the node's resolver, which hacluster writes"],
 ]);
 
 /** Trees that are no place for cluster data, and why. */

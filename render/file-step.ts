@@ -27,8 +27,10 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
   systemd: (f) =>
     `if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet ${basename(f.path)}; did="enabled at boot"; fi`,
   // Started as well as restarted: the packages step keeps a newly installed daemon from starting.
+  // A node that keeps time with chrony or ntpsec has no timesyncd unit (they conflict): the file
+  // is then only kept, and the step says so.
   timesyncd: () =>
-    'if [ -d /run/systemd/system ]; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; fi',
+    'if [ -d /run/systemd/system ] && systemctl cat systemd-timesyncd >/dev/null 2>&1; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; else did="not used: another time daemon keeps the time here"; fi',
 };
 
 /** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */

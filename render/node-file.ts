@@ -17,6 +17,11 @@ export interface NodeFile {
   readonly onReplicatedVolume: boolean;
   /** The program that must reread the file once it changed. */
   readonly readBy?: Reader;
+  /**
+   * A glob of files, managed by hacluster under another name, that this file takes the place of
+   * (the config of a renamed DRBD resource): moved aside when it is written.
+   */
+  readonly supersedes?: string;
 }
 
 /** Who rereads a changed file: a daemon, or the boot-time script or unit it is. */

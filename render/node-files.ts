@@ -15,6 +15,7 @@ interface FileSpec {
   readonly comment?: string;
   readonly extra?: object;
   readonly readBy?: Reader;
+  readonly supersedes?: string;
 }
 
 /** `specs` where `condition` holds, none otherwise. */
@@ -40,6 +41,8 @@ export function renderNodeFiles(
       id: "drbd-config",
       readBy: "drbd",
       path: `/etc/drbd.d/${config.drbd.resource}.res`,
+      // Two files for one device and drbdadm refuses both: the one of an older name goes.
+      supersedes: "/etc/drbd.d/*.res",
       template: "etc/drbd.d/resource.res.mustache",
     },
     {
@@ -145,6 +148,7 @@ export function renderNodeFiles(
       secret: spec.secret ?? false,
       kind: spec.kind ?? "file",
       readBy: spec.readBy,
+      supersedes: spec.supersedes,
       onReplicatedVolume: onVolume !== undefined,
       content: renderTemplate(spec.template, {
         ...view,

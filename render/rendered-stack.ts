@@ -107,7 +107,7 @@ export async function renderStack(
   } catch (e) {
     // The model's ConfigError lists every problem; a base's is a class apart from ours, and a
     // stack file YAML cannot parse throws too: each is the stack's own problem, reported as it is.
-    return { state: "invalid", problems: messageOf(e) };
+    return { state: "invalid", problems: problemsOf(e) };
   }
   try {
     return render(renderer, cluster);
@@ -166,6 +166,14 @@ function fileWrittenBy(
     files.find((f) => f.id === step.id) ??
     files.find((f) => step.id.startsWith(`${f.id}-`))
   );
+}
+
+/** A ConfigError says what its refusal left undone, where the code at that ref can say so. */
+function problemsOf(e: unknown): string {
+  const report = (e as { report?: unknown }).report;
+  return typeof report === "function"
+    ? String(report.call(e, "nothing was rendered"))
+    : messageOf(e);
 }
 
 function messageOf(e: unknown): string {

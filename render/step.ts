@@ -87,7 +87,13 @@ export function makeStep(
   options: StepOptions = {},
 ): Step {
   const target = options.target ?? id;
-  const version = sha256(JSON.stringify([body, options.fingerprint ?? ""])).slice(0, 32);
+  // Which step it is belongs to the version: a resource renamed by the engine (a node renamed,
+  // a step moved) is a new resource, and the old one's delete, run after the new create, must
+  // not find its own version in the record the new one just wrote.
+  const version = sha256(JSON.stringify([node.name, id, body, options.fingerprint ?? ""])).slice(
+    0,
+    32,
+  );
   const view = { target, version, record: recordPath(target) };
   return {
     node: node.name,

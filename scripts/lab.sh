@@ -3,6 +3,9 @@
 # needs, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  help | --help | -h) exec node -r ts-node/register/transpile-only tests/lab/lab.ts help ;;
+esac
 bash scripts/install-debian-packages.sh
 bash scripts/node-modules.sh
 entry=tests/lab/lab.ts

@@ -209,6 +209,7 @@ describe("a cluster converged from two bare nodes", () => {
     const cluster = labOf(values);
     const [holder] = probe.vipHolders();
     const before = probe.nodes.map((n) => nodeState(cluster, n.name));
+    const logLines = probe.nodes.map((n) => Number(probe.onNode(n.name, "wc -l </var/log/ha-log")));
     const ids = [
       ...new Set(
         planSteps(cluster, "<key>")
@@ -231,6 +232,18 @@ describe("a cluster converged from two bare nodes", () => {
       expect([id, probe.vipHolders()]).toEqual([id, [holder]]);
     }
     expect(probe.nodes.map((n) => nodeState(cluster, n.name))).toEqual(before);
+    // Heartbeat's own account: no resource group given up or taken over meanwhile.
+    probe.nodes.forEach((n, i) =>
+      expect([
+        n.name,
+        probe
+          .onNode(
+            n.name,
+            `tail -n +${logLines[i] + 1} /var/log/ha-log | grep -c -E 'Releasing resource group|Acquiring resource group' || true`,
+          )
+          .trim(),
+      ]).toEqual([n.name, "0"]),
+    );
     expect(probe.serving(answer)).toBe(true);
     expect(probe.bothNodesUp()).toBe(true);
   });
@@ -286,6 +299,30 @@ describe("a cluster converged from two bare nodes", () => {
       ),
     ).toBe("still-on-the-volume\nkept\n");
     expect(probe.serving(answer)).toBe(true);
+  });
+
+  it("refuses to drop a relocated path silently, changing nothing", () => {
+    const dropped = withValue(
+      values,
+      "services.squid.relocate",
+      labOf(values).config.services.squid.relocate.filter(
+        (r) => r.path !== "/var/lib/squid-lab-extra",
+      ),
+    );
+    expect(() => applyPlan(labOf(dropped))).toThrow(
+      /\/var\/lib\/squid-lab-extra is relocated to \/replicated\/var\/lib\/squid-lab-extra on proxycl1, but services\.\*\.relocate no longer lists it/,
+    );
+    for (const node of probe.nodes) {
+      expect(probe.onNode(node.name, "readlink /var/lib/squid-lab-extra").trim()).toBe(
+        "/replicated/var/lib/squid-lab-extra",
+      );
+      expect(
+        probe
+          .onNode(node.name, "grep -c squid-lab-extra /etc/apparmor.d/local/usr.sbin.squid")
+          .trim(),
+      ).toBe("2");
+    }
+    expect(ranIds(applyPlan(labOf(values)))).toEqual([]);
   });
 
   it("rewrites a file in place when only its mode changes", () => {

@@ -170,6 +170,70 @@ describe("a file step on a node", () => {
     expect(node.read("/etc/logrotate.d/heartbeat")).toBe(after.stdin);
   });
 
+  it("is never undone by the step of a node that was renamed (the engine deletes it last)", () => {
+    const node = new Sandbox();
+    const renamed = withValue(
+      withValue(stackValues("lab"), "nodes[0].name", "proxyone"),
+      "preferredPrimary",
+      "proxyone",
+    );
+    const before = stepOf(plan, "cron");
+    const after = stepOf(planOf("lab", renamed), "cron");
+    expect(after.stdin).toBe(before.stdin);
+    node.create(before);
+    node.create(after);
+    expect(node.destroy(before)).toMatch(/^unchanged: .* applied since by another step or version/);
+    expect(node.exists("/etc/cron.d/hacluster")).toBe(true);
+  });
+
+  it("moves the config of a renamed DRBD resource aside, so no two files define one device", () => {
+    const node = new Sandbox();
+    node.create(stepOf(plan, "drbd-config"));
+    const renamed = stepOf(
+      planOf("lab", withValue(stackValues("lab"), "drbd.resource", "data")),
+      "drbd-config",
+    );
+    expect(node.create(renamed)).toMatch(
+      /^changed: \/etc\/drbd.d\/data.res; moved \/etc\/drbd.d\/r0.res aside to \/var\/backups\/hacluster\/superseded$/,
+    );
+    expect(node.exists("/etc/drbd.d/r0.res")).toBe(false);
+    expect(node.exists("/etc/drbd.d/data.res")).toBe(true);
+    // Debian's own global_common.conf is no resource of ours: it stays.
+    expect(node.exists("/etc/drbd.d/global_common.conf")).toBe(true);
+  });
+
+  it.each([
+    [
+      "restarts timesyncd where it keeps the time",
+      "exit 0",
+      /\(timesyncd restarted\)$/,
+      /enable[\s\S]*restart/,
+    ],
+    [
+      "leaves the file to a node that keeps time with another daemon",
+      "exit 1",
+      /\(not used: another time daemon keeps the time here\)$/,
+      /^$/,
+    ],
+  ])("timesyncd's file %s", (_how, unitExists, said, calls) => {
+    const node = new Sandbox();
+    const stubDir = mkdtempSync(join(tmpdir(), "hacluster-stubs-"));
+    writeFileSync(
+      join(stubDir, "systemctl"),
+      `#!/bin/sh\ncase "$1" in cat) ${unitExists} ;; *) echo "$@" >>${stubDir}/calls ;; esac\n`,
+      { mode: 0o755 },
+    );
+    const withNtp = withValue(stackValues("lab"), "ntpServers", ["ntp.example.org"]);
+    const step = stepOf(planOf("lab", withNtp), "timesyncd");
+    // systemd runs (its runtime folder exists), and systemctl is the stub.
+    const script = `mount -t tmpfs none /run && mkdir -p /run/systemd/system && PATH=${stubDir}:$PATH; export PATH; ${step.create}`;
+    expect(node.run(script, step.stdin)).toMatch(said);
+    const recorded = existsSync(join(stubDir, "calls"))
+      ? readFileSync(join(stubDir, "calls"), "utf8")
+      : "";
+    expect(recorded).toMatch(calls);
+  });
+
   it("keeps its file when a new release writes the same content with another mode", () => {
     const node = new Sandbox();
     const before = stepOf(plan, "logrotate");
@@ -257,6 +321,27 @@ describe("the authkeys stages of a rotation", () => {
     expect(keysOn(node)).toEqual(["auth 3", `3 sha1 ${keyC}`]);
   });
 
+  it("read a file written by hand with CRLF line ends or slots written 01", () => {
+    const node = new Sandbox();
+    node.create(stage(0, keyA, "authkeys"));
+    const path = join(node.root, "etc", "ha.d", "authkeys");
+    writeFileSync(path, `auth 01\r\n01 sha1 ${keyA}\r\n`, { mode: 0o600 });
+    node.create(stage(1, keyB, "authkeys-accept"));
+    // Still signing with the key in use, and that key still listed.
+    expect(keysOn(node)).toEqual(["auth 1", `1 sha1 ${keyA}`, `2 sha1 ${keyB}`]);
+  });
+
+  it("change nothing in a file holding a line that is not a comment, auth or key", () => {
+    const node = new Sandbox();
+    node.create(stage(0, keyA, "authkeys"));
+    const path = join(node.root, "etc", "ha.d", "authkeys");
+    writeFileSync(path, `auth 1\n1 sha1 ${keyA}\nsomething else\n`, { mode: 0o600 });
+    expect(() => node.create(stage(1, keyB, "authkeys-accept"))).toThrow(
+      /has a line that is neither a comment, an auth line nor a key; nothing was changed/,
+    );
+    expect(readFileSync(path, "utf8")).toBe(`auth 1\n1 sha1 ${keyA}\nsomething else\n`);
+  });
+
   it("refuse, naming the fix and no key, when the new slot holds another key", () => {
     const node = new Sandbox();
     node.create(stage(1, keyB, "authkeys"));
@@ -279,7 +364,8 @@ describe("the authkeys stages of a rotation", () => {
  * exits with the code given in an environment variable, and `drbdadm`/`mkfs` record their calls.
  */
 describe("the DRBD disk guards", () => {
-  type Answer = { readonly out?: string; readonly rc?: number };
+  /** What a stub prints and exits with; or, for a stub that answers by its arguments, its body. */
+  type Answer = { readonly out?: string; readonly rc?: number; readonly body?: string };
   const stubs = (answers: Record<string, Answer>) => {
     const dir = mkdtempSync(join(tmpdir(), "hacluster-stubs-"));
     const all: Record<string, Answer> = {
@@ -289,10 +375,10 @@ describe("the DRBD disk guards", () => {
       wipefs: {},
       ...answers,
     };
-    for (const [tool, { out = "", rc = 0 }] of Object.entries(all)) {
+    for (const [tool, { out = "", rc = 0, body }] of Object.entries(all)) {
       writeFileSync(
         join(dir, tool),
-        `#!/bin/sh\nprintf '%s' '${out}'\n[ -z '${out}' ] || echo\nexit ${rc}\n`,
+        `#!/bin/sh\n${body ?? `printf '%s' '${out}'\n[ -z '${out}' ] || echo\nexit ${rc}`}\n`,
         { mode: 0o755 },
       );
     }
@@ -346,6 +432,19 @@ describe("the DRBD disk guards", () => {
     ["blkid finds a partition table", { blkid: { out: "PTTYPE=gpt" } }, /it holds gpt/],
     ["the disk is a whole disk", { blkid: { rc: 2 }, lsblk: { out: "disk" } }, /is a whole disk/],
     ["lsblk cannot tell", { blkid: { rc: 2 }, lsblk: { rc: 32 } }, /lsblk cannot tell/],
+    [
+      "fstab names the disk by UUID (only findmnt -s resolves it)",
+      {
+        blkid: { rc: 2 },
+        findmnt: { body: 'case " $* " in *" -s "*) exit 0 ;; *) exit 1 ;; esac' },
+      },
+      /is mounted, listed in \/etc\/fstab or used as swap/,
+    ],
+    [
+      "the disk is in use as swap",
+      { blkid: { rc: 2 }, swapon: { out: "/dev/standin-drbd-backing" } },
+      /is mounted, listed in \/etc\/fstab or used as swap/,
+    ],
   ])("refuses metadata when %s", (_case, answers, message) => {
     const { said, calls } = runGuard("drbd-metadata", answers);
     expect(said).toMatch(message);
