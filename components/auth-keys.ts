@@ -1,11 +1,10 @@
-import type { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Cluster } from "../model/cluster";
 import { authkeysIndex } from "../render/node-file";
 import { planSteps } from "../render/plan";
 import { Step, stepKey } from "../render/step";
-import { NodeSteps, stepCommand } from "./step-command";
+import { NodeSteps, stepResource } from "./step-command";
 
 export interface AuthKeysArgs {
   readonly cluster: Cluster;
@@ -24,7 +23,7 @@ export class AuthKeys extends pulumi.ComponentResource {
   public readonly rotation: number;
   /** The authkeys slot that signs now. */
   public readonly signingIndex: number;
-  public readonly commands: remote.Command[];
+  public readonly resources: pulumi.Resource[];
 
   constructor(name: string, args: AuthKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hacluster:heartbeat:AuthKeys", name, {}, opts);
@@ -48,13 +47,14 @@ export class AuthKeys extends pulumi.ComponentResource {
         ),
     );
 
-    this.commands = args.steps.map((step) =>
-      stepCommand(
-        step,
-        args.nodeSteps.get(step.node)!,
-        this,
-        pulumi.secret(plan.apply((p) => p.get(stepKey(step))!)),
-      ),
+    this.resources = args.steps.map(
+      (step) =>
+        stepResource(
+          step,
+          args.nodeSteps.get(step.node)!,
+          this,
+          pulumi.secret(plan.apply((p) => p.get(stepKey(step))!)),
+        ).resource,
     );
     this.registerOutputs({ rotation: this.rotation, signingIndex: this.signingIndex });
   }

@@ -3,6 +3,7 @@ import type { types } from "@pulumi/command";
 import type { Cluster } from "../model/cluster";
 import { ConfigError, ConfigProblem } from "../model/problem";
 import type { NodeConfig } from "../model/schema";
+import type { NodeAddress } from "./remote-file/ssh-session";
 
 /**
  * How the program reaches the nodes. The key is a secret from the stack; without one, the
@@ -56,4 +57,29 @@ export function connectionTo(
       perDialTimeout: 10,
     }),
   );
+}
+
+/**
+ * How the dynamic resources (files, relocated paths) reach a node. It holds no key: the state
+ * keeps it with every resource, and a refresh hands the provider nothing else. The provider reads
+ * the key from the stack's config under the name given here, or asks the SSH agent.
+ */
+export function addressOf(
+  node: NodeConfig,
+  credentials: SshCredentials,
+  skipHostKeyCheck: boolean,
+): NodeAddress {
+  return {
+    host: node.ssh.host,
+    port: node.ssh.port,
+    user: node.ssh.user,
+    ...(node.ssh.hostKey === undefined ? {} : { hostKey: node.ssh.hostKey }),
+    ...(skipHostKeyCheck ? { skipHostKeyCheck: true } : {}),
+    ...(credentials.privateKey === undefined
+      ? {}
+      : { privateKeyConfig: "hacluster:sshPrivateKey" }),
+    ...(credentials.privateKeyPassword === undefined
+      ? {}
+      : { privateKeyPasswordConfig: "hacluster:sshPrivateKeyPassword" }),
+  };
 }

@@ -6,7 +6,7 @@ import { finalAuthkeys } from "../render/node-file";
 import { planSteps } from "../render/plan";
 import type { ComponentKind } from "../render/step";
 import { AuthKeys } from "./auth-keys";
-import { checkHostKeys, connectionTo, SshCredentials } from "./connection";
+import { addressOf, checkHostKeys, connectionTo, SshCredentials } from "./connection";
 import { CronJobs } from "./cron-jobs";
 import { DrbdKernelModule } from "./drbd-kernel-module";
 import { DrbdResource } from "./drbd-resource";
@@ -57,6 +57,7 @@ export class HaCluster extends pulumi.ComponentResource {
           user: node.ssh.user,
           connection: connectionTo(node, credentials, false),
           firstConnection: connectionTo(node, credentials, true),
+          address: addressOf(node, credentials, config.skipHostKeyCheck !== undefined),
           registry,
           previous: new Map(plan[i].map((step, j) => [step.id, plan[i][j - 1]])),
         },

@@ -1,7 +1,6 @@
-import type { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Step } from "../render/step";
-import { NodeSteps, stepCommand } from "./step-command";
+import { NodeSteps, stepResource } from "./step-command";
 
 export interface StepGroupArgs {
   /** This component's steps on one node, in the order they run. */
@@ -11,8 +10,8 @@ export interface StepGroupArgs {
 
 /** A component whose children are remote steps on one node. */
 export abstract class StepGroup extends pulumi.ComponentResource {
-  /** The steps' commands, in order. */
-  public readonly commands: remote.Command[];
+  /** The steps' resources (remote commands, files, relocated paths), in order. */
+  public readonly resources: pulumi.Resource[];
   /** What each step said the last time it ran: `changed: ...` or `unchanged: ...`. */
   public readonly results: pulumi.Output<string[]>;
 
@@ -24,11 +23,8 @@ export abstract class StepGroup extends pulumi.ComponentResource {
   ) {
     // Args carry secrets and whole scripts: not recorded as the component's inputs.
     super(type, name, {}, opts);
-    this.commands = args.steps.map((step) => stepCommand(step, args.nodeSteps, this));
-    this.results = pulumi.all(this.commands.map((c) => c.stdout.apply(lastLine)));
+    const made = args.steps.map((step) => stepResource(step, args.nodeSteps, this));
+    this.resources = made.map((m) => m.resource);
+    this.results = pulumi.all(made.map((m) => m.said));
   }
-}
-
-function lastLine(text: string): string {
-  return text.trimEnd().split("\n").pop() ?? "";
 }

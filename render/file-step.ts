@@ -1,6 +1,7 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { basename } from "node:path";
 import { NodeFile, Reader } from "./node-file";
+import { remoteFileScripts } from "./remote-file-scripts";
 import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
 import { renderTemplate } from "./templates";
 
@@ -43,7 +44,8 @@ export function fingerprintOf(file: NodeFile): string {
   return sha256(masked(file));
 }
 
-function fingerprintCommand(file: NodeFile): string {
+/** The node-side twin of `fingerprintOf`: hashes the file as the node holds it, keys masked. */
+export function fingerprintCommand(file: Pick<NodeFile, "kind" | "secret">): string {
   if (file.kind === "block") {
     return `sed -n '/^# BEGIN hacluster/,/^# END hacluster/p' "$path" | sha256sum | cut -c1-64`;
   }
@@ -77,16 +79,47 @@ export function fileStep(
   const afterWriteCommand = file.readBy ? rereads[file.readBy](file, cluster) : undefined;
   const fingerprint = fingerprintOf(file);
   const stage = options.authkeysStage;
+  const mountPoint = cluster.config.drbd.mountPoint;
+  if (stage === undefined) {
+    // A file a refresh reads back: the very scripts its RemoteFile runs, for the lab and drift too.
+    const shape = {
+      path: file.path,
+      mode: file.mode,
+      owner: file.owner,
+      group: file.group,
+      secret: file.secret,
+      kind: file.kind,
+      onReplicatedVolume: file.onReplicatedVolume,
+      supersedes: file.supersedes,
+    };
+    const writing = { mountPoint, rereads: afterWriteCommand };
+    const scripts = remoteFileScripts(node.name, shape, writing, fingerprint);
+    return {
+      node: node.name,
+      id,
+      component,
+      target: file.path,
+      version: scripts.version,
+      create: scripts.write,
+      delete: scripts.remove,
+      read: scripts.read,
+      stdin: file.content,
+      secret: file.secret,
+      after: options.after ?? [],
+      deleteBeforeReplace: true,
+      resource: { kind: "file", file: shape, sha256: fingerprint, ...writing },
+    };
+  }
   const view = {
     ...file,
     stepId: id,
     block: file.kind === "block",
     modeDigits: file.mode.replace(/^0/, ""),
-    mountPoint: cluster.config.drbd.mountPoint,
+    mountPoint,
     afterWrite: afterWriteCommand,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
-    authkeysStage: stage !== undefined && {
+    authkeysStage: {
       accept: stage === "accept",
       rotation: cluster.config.authkeysRotation,
       nextRotation: cluster.config.authkeysRotation + 1,
@@ -97,7 +130,7 @@ export function fileStep(
     stdin: file.content,
     secret: file.secret,
     target: file.path,
-    fingerprint: `${fingerprint}:${stage ?? "final"}`,
+    fingerprint: `${fingerprint}:${stage}`,
     after: options.after,
   });
 }

@@ -1,6 +1,7 @@
 import type { Cluster } from "../model/cluster";
 import { fileStep } from "./file-step";
 import { finalAuthkeys } from "./node-file";
+import { relocatedPathScripts, relocationTarget } from "./relocated-path-scripts";
 import { renderNodeFiles } from "./node-files";
 import { ComponentKind, makeStep, Step } from "./step";
 import { renderTemplate } from "./templates";
@@ -23,6 +24,34 @@ function packagesFor(cluster: Cluster): string {
     "logrotate",
     ...fs,
   ].join(" ");
+}
+
+/**
+ * A relocated path as a refresh reads it back: still a symlink into the volume. Its repair keeps
+ * whatever stands in the link's place aside; it has nothing to undo, so no delete.
+ */
+function relocatedPathStep(node: { name: string }, path: string, mountPoint: string): Step {
+  const scripts = relocatedPathScripts(path, mountPoint);
+  // Step ids hold no slash: `<node>/<id>` names a step.
+  const step = makeStep(
+    node,
+    `relocated${path.replaceAll("/", "-")}`,
+    "replicated-data",
+    scripts.repair,
+    {
+      target: `relocated${path}`,
+    },
+  );
+  return {
+    ...step,
+    read: scripts.read,
+    resource: {
+      kind: "relocated-path",
+      path,
+      mountPoint,
+      target: relocationTarget(path, mountPoint),
+    },
+  };
 }
 
 /**
@@ -95,6 +124,7 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         delete: script("unrelocate"),
         after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
       }),
+      ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
       ...fileSteps(["apparmor-named", "apparmor-squid"], "replicated-data"),
       ...volumeFiles.map((file) => fileStep(cluster, node, file, "replicated-data")),
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { FileShape } from "./remote-file-scripts";
 import { renderTemplate } from "./templates";
 
 /** The components a step belongs to; each becomes a `pulumi.ComponentResource` per node. */
@@ -15,6 +16,30 @@ export interface StepRef {
   readonly node: string;
   readonly id: string;
 }
+
+/**
+ * What a step leaves on the node that a refresh reads back (README, "Drift"): a file, or a
+ * relocated path's symlink into the volume. `pulumi up` makes it a dynamic resource named
+ * `<node>:<path>`; the lab and `npm run drift` run the same read script over SSH.
+ */
+export type LiveResource =
+  | {
+      readonly kind: "file";
+      /** The file, its content aside. */
+      readonly file: FileShape;
+      /** What it must hash to, heartbeat's keys masked (render/file-step.ts's fingerprintOf). */
+      readonly sha256: string;
+      readonly mountPoint?: string;
+      /** What rereads it once it changed. */
+      readonly rereads?: string;
+    }
+  | {
+      readonly kind: "relocated-path";
+      readonly path: string;
+      readonly mountPoint: string;
+      /** Where its symlink must lead. */
+      readonly target: string;
+    };
 
 /**
  * One remote step on one node. Its scripts hold no secret: secret material is on `stdin` only.
@@ -45,6 +70,9 @@ export interface Step extends StepRef {
   readonly after: readonly StepRef[];
   /** Always true: a replacement, when asked for, undoes the old step before the new one runs. */
   readonly deleteBeforeReplace: true;
+  /** Prints, in one line, what the node has of the step's live resource. */
+  readonly read?: string;
+  readonly resource?: LiveResource;
 }
 
 export const stepKey = (ref: StepRef): string => `${ref.node}/${ref.id}`;

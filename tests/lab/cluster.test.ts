@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
 import { stackValues, withValue, clusterOf } from "../support/stacks";
-import { failover, labCluster, topologyOn } from "./lab";
+import { failover, labCluster, labDrift, topologyOn } from "./lab";
 import * as probe from "./probes";
 import { nodeState } from "./node-state";
 import { applyPlan, destroyPlan, labAuthkey, labDir, StepResult } from "./runner";
@@ -76,6 +76,65 @@ describe("a cluster converged from two bare nodes", () => {
     const again = applyPlan(cluster, { everyStep: true });
     expect(again).toHaveLength(first.length);
     expect(again.filter((r) => !r.said.startsWith("unchanged: "))).toEqual([]);
+  });
+
+  it("sees what was changed by hand on the nodes, and a repair apply puts it back, the VIP staying", () => {
+    const quiet = () => {
+      const run = labDrift();
+      return { status: run.status, lines: run.stdout.trim().split("\n") };
+    };
+    expect(quiet()).toEqual({ status: 0, lines: ['stack "lab": nothing drifted'] });
+    const [holder] = probe.vipHolders();
+    const other = probe.nodes.find((n) => n.name !== holder)!.name;
+    const logLines = probe.nodes.map((n) => Number(probe.onNode(n.name, "wc -l </var/log/ha-log")));
+    // What an admin does at 3 a.m.
+    probe.onNode("proxycl2", "echo '# tried by hand' >>/etc/ha.d/ha.cf");
+    probe.onNode("proxycl1", "chmod 644 /etc/ha.d/authkeys");
+    probe.onNode("proxycl2", "rm /etc/cron.d/hacluster");
+    probe.onNode(other, "rm /etc/squid && mkdir /etc/squid && echo mine >/etc/squid/note.conf");
+    const found = quiet();
+    expect(found.status).toBe(1);
+    expect(found.lines.sort()).toEqual(
+      [
+        "proxycl1:/etc/ha.d/authkeys mode 0644, want 0600",
+        "proxycl2:/etc/ha.d/ha.cf content changed",
+        "proxycl2:/etc/cron.d/hacluster missing",
+        `${other}:/etc/squid directory, want a symlink to /replicated/etc/squid`,
+      ].sort(),
+    );
+    const results = applyPlan(cluster);
+    expect(ranIds(results)).toEqual(
+      [
+        "proxycl1/authkeys",
+        "proxycl2/ha-cf",
+        "proxycl2/cron",
+        `${other}/relocated-etc-squid`,
+      ].sort(),
+    );
+    expect(results.filter((r) => r.ran).every((r) => r.drift !== undefined)).toBe(true);
+    const kept = results.find((r) => r.id === "relocated-etc-squid" && r.ran)!.said;
+    expect(kept).toMatch(
+      /^changed: kept \/etc\/squid as \/etc\/squid\.hacluster-drift-\d{8}-\d{6}; linked \/etc\/squid to \/replicated\/etc\/squid$/,
+    );
+    expect(probe.onNode(other, "cat /etc/squid.hacluster-drift-*/note.conf")).toBe("mine\n");
+    expect(
+      probe.onNode("proxycl2", "cat /var/backups/hacluster/previous/etc/ha.d/ha.cf"),
+    ).toContain("# tried by hand");
+    expect(quiet()).toEqual({ status: 0, lines: ['stack "lab": nothing drifted'] });
+    expect(ranIds(applyPlan(cluster))).toEqual([]);
+    // Heartbeat reread ha.cf and authkeys, and gave up nothing.
+    expect(probe.vipHolders()).toEqual([holder]);
+    probe.nodes.forEach((n, i) =>
+      expect([
+        n.name,
+        probe
+          .onNode(
+            n.name,
+            `tail -n +${logLines[i] + 1} /var/log/ha-log | grep -c -E 'Releasing resource group|Acquiring resource group' || true`,
+          )
+          .trim(),
+      ]).toEqual([n.name, "0"]),
+    );
   });
 
   it("answers DNS and proxies a page on the VIP, from the client, with its data on /replicated", async () => {
@@ -282,7 +341,9 @@ describe("a cluster converged from two bare nodes", () => {
     ]);
     const results = applyPlan(labOf(values));
     expect(ranIds(results)).toEqual(
-      ["relocate", "apparmor-squid"].flatMap((id) => [`proxycl1/${id}`, `proxycl2/${id}`]).sort(),
+      ["relocate", "relocated-var-lib-squid-lab-extra", "apparmor-squid"]
+        .flatMap((id) => [`proxycl1/${id}`, `proxycl2/${id}`])
+        .sort(),
     );
     for (const node of probe.nodes) {
       expect(

@@ -14,6 +14,7 @@ const usage = `usage: npm run lab -- [COMMAND]
                           the VIP, cut the primary's power and show the other node answering
   apply [--every-step]    apply the steps as pulumi up would (only what changed), or all of them
   status                  who holds the VIP, DRBD roles, services
+  drift                   npm run drift on the lab stack, from the client namespace
   ssh NODE [COMMAND]      a shell (or a command) on proxycl1 or proxycl2
   failover                cut the primary's power, time the takeover, boot it again
   pulumi                  where the Pulumi CLI is installed: pulumi up on the lab stack instead
@@ -28,6 +29,22 @@ export function topologyOn(action: "up" | "down" | "crash" | "boot", node?: stri
 
 export function labCluster() {
   return loadClusterFromFiles(projectDir, "lab");
+}
+
+/** `npm run drift -- --stack lab`, run where the lab's nodes can be reached, with the lab's key. */
+export function labDrift(): { status: number; stdout: string; stderr: string } {
+  const run = spawnSync(
+    "ip",
+    [
+      ...["netns", "exec", "hacl-ctl", "node", "-r", "ts-node/register/transpile-only"],
+      ...[join(projectDir, "bin", "drift.ts"), "--stack", "lab", "--project", projectDir],
+      ...["--identity", join(labDir, "lab_key")],
+    ],
+    { encoding: "utf8", cwd: projectDir, env: { ...process.env, SSH_AUTH_SOCK: "" } },
+  );
+  process.stdout.write(run.stdout);
+  process.stderr.write(run.stderr);
+  return { status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
 function printApply(results: StepResult[]): void {
@@ -212,6 +229,9 @@ async function main(args: string[]): Promise<void> {
       break;
     case "status":
       status();
+      break;
+    case "drift":
+      process.exitCode = labDrift().status;
       break;
     case "ssh": {
       const node = probe.nodes.find((n) => n.name === rest[0]);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Cluster } from "../../model/cluster";
+import { Drift, driftOf, liveSteps } from "../../render/drift";
 import { planSteps } from "../../render/plan";
 import { runOrder } from "../../render/run-order";
 import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
@@ -77,6 +78,8 @@ export interface StepResult {
   /** False when the step was not run: its inputs were those last applied. */
   readonly ran: boolean;
   readonly ms: number;
+  /** Why a step whose inputs had not changed ran: what the refresh found drifted. */
+  readonly drift?: string;
 }
 
 /** What was last applied of each step, as Pulumi's state keeps a command's inputs. */
@@ -94,6 +97,37 @@ const loadState = (): Record<string, AppliedStep> =>
 const saveState = (state: Record<string, AppliedStep>) =>
   writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
 
+/**
+ * What each file and relocated path of the plan is on its node, as `pulumi refresh` reads it:
+ * every read script of a node in one SSH session, each in its own subshell. A node that cannot
+ * be read throws: never "no drift".
+ */
+export function refresh(cluster: Cluster, plan: readonly Step[][]): Map<string, Drift> {
+  const drifted = new Map<string, Drift>();
+  for (const node of cluster.nodes) {
+    const steps = liveSteps(plan).filter((s) => s.node === node.name);
+    const batch = steps
+      .map((s) => `echo '@@${s.id}'\n( ${s.read} ) 2>&1 || echo "read-failed $?"`)
+      .join("\n");
+    const run = ssh(node.ssh.host, remoteCommand(batch, node.ssh.user));
+    if (run.status !== 0)
+      throw new Error(`refresh of ${node.name} failed: ${run.stdout}${run.stderr}`);
+    const said = new Map<string, string>();
+    let current = "";
+    for (const line of run.stdout.split("\n")) {
+      if (line.startsWith("@@")) current = line.slice(2);
+      else if (line.trim() !== "") said.set(current, line);
+    }
+    for (const step of steps) {
+      const line = said.get(step.id) ?? "";
+      if (line.startsWith("read-failed")) throw new Error(`${node.name}/${step.id}: ${line}`);
+      const drift = driftOf(step, line);
+      if (drift) drifted.set(stepKey(step), drift);
+    }
+  }
+  return drifted;
+}
+
 export interface ApplyOptions {
   /** Run every step, changed or not, to show each one is idempotent. */
   readonly everyStep?: boolean;
@@ -101,14 +135,17 @@ export interface ApplyOptions {
   readonly replace?: readonly string[];
   /** Changes each step before it is applied: a later release of the program. */
   readonly upgrade?: (step: Step) => Step;
+  /** Read the live state first, as `pulumi up --refresh` does (the default). */
+  readonly refresh?: boolean;
 }
 
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
 
 /**
- * Applies the cluster's plan to the lab nodes as `pulumi up` would: one SSH session per step, in
- * dependency order. A step whose inputs are those last applied does not run; one whose inputs
- * changed is updated (its create runs again); a step asked to be replaced is deleted first and
+ * Applies the cluster's plan to the lab nodes as `pulumi up --refresh` would: the live state of
+ * every file and relocated path read first, then one SSH session per step, in dependency order.
+ * A step whose inputs are those last applied, and whose live state did not drift, does not run;
+ * one whose inputs changed or whose live state drifted is updated (its create runs again); a step asked to be replaced is deleted first and
  * then created (every step is `deleteBeforeReplace`); a step no longer in the plan is deleted,
  * after everything else. A failing step stops the run, as it stops `pulumi up`; what ran before
  * it stays applied.
@@ -121,6 +158,7 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
   const address = new Map(cluster.nodes.map((n) => [n.name, n.ssh.host]));
   const user = new Map(cluster.nodes.map((n) => [n.name, n.ssh.user]));
   const state = loadState();
+  const drifted = options.refresh === false ? new Map<string, Drift>() : refresh(cluster, plan);
   const results: StepResult[] = [];
   const runDelete = (key: string, applied: AppliedStep, why: string) => {
     if (!applied.delete) return;
@@ -140,7 +178,8 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
     const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin]));
     const previous = state[key];
     const replacing = previous !== undefined && (options.replace ?? []).includes(key);
-    if (!options.everyStep && !replacing && previous?.inputs === inputs) {
+    const drift = previous === undefined ? undefined : drifted.get(key);
+    if (!options.everyStep && !replacing && !drift && previous?.inputs === inputs) {
       results.push({
         node: step.node,
         id: step.id,
@@ -181,6 +220,7 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
       said: lastLine(run.stdout),
       ran: true,
       ms: Date.now() - started,
+      ...(drift ? { drift: drift.differs } : {}),
     });
   }
   const planned = new Set(plan.flat().map(stepKey));

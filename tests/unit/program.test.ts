@@ -26,6 +26,18 @@ function prodWithHostKeys(): Record<string, unknown> {
 }
 
 const commands = (regs: Registration[]) => regs.filter((r) => r.type === "command:remote:Command");
+const remoteFiles = (regs: Registration[]) =>
+  regs.filter((r) => r.type === "pulumi-nodejs:dynamic/hacluster:RemoteFile");
+const relocatedPaths = (regs: Registration[]) =>
+  regs.filter((r) => r.type === "pulumi-nodejs:dynamic/hacluster:RelocatedPath");
+/** The commands that wrote files before RemoteFiles did, kept doing nothing. */
+const isHandedOver = (r: Registration) => String(r.inputs.create).includes(" is kept by ");
+/** Every resource that runs on a node: commands (but the handed-over), files, relocated paths. */
+const nodeSteps = (regs: Registration[]) => [
+  ...commands(regs).filter((c) => !isHandedOver(c)),
+  ...remoteFiles(regs),
+  ...relocatedPaths(regs),
+];
 const byName = (regs: Registration[], name: string) => regs.find((r) => r.name === name)!;
 
 describe("the prod stack under Pulumi's mocks", () => {
@@ -66,18 +78,86 @@ describe("the prod stack under Pulumi's mocks", () => {
         hostKey: hostKey(node),
       });
     }
+    // Files and relocated paths name the config key that holds the SSH key, never the key.
+    for (const resource of [...remoteFiles(regs), ...relocatedPaths(regs)]) {
+      const node = resource.name.startsWith("proxycl1:") ? 1 : 2;
+      expect([resource.name, resource.inputs.connection]).toEqual([
+        resource.name,
+        {
+          host: `172.16.250.10${node}`,
+          port: 22,
+          user: "root",
+          hostKey: hostKey(node),
+          privateKeyConfig: "hacluster:sshPrivateKey",
+        },
+      ]);
+    }
+  });
+
+  it("makes every file a RemoteFile and every relocated path a RelocatedPath, named by node and path", () => {
+    const names = (rs: Registration[]) => rs.map((r) => r.name);
+    expect(names(remoteFiles(regs))).toEqual(
+      expect.arrayContaining([
+        "proxycl1:/etc/ha.d/ha.cf",
+        "proxycl2:/etc/ha.d/authkeys",
+        "proxycl2:/etc/cron.d/hacluster",
+        "proxycl1:/etc/hosts",
+      ]),
+    );
+    expect(names(relocatedPaths(regs)).sort()).toEqual(
+      [
+        "/etc/bind",
+        "/etc/squid",
+        "/var/cache/bind",
+        "/var/lib/bind",
+        "/var/log/squid",
+        "/var/spool/squid",
+      ]
+        .flatMap((p) => [`proxycl1:${p}`, `proxycl2:${p}`])
+        .sort(),
+    );
+    // Each file's content is its one secret input; nothing else of it, nor of a path, is secret.
+    for (const r of [...remoteFiles(regs), ...relocatedPaths(regs)]) {
+      const secret = Object.keys(r.inputs).filter((k) => isSecretInput(r.inputs[k]));
+      expect([r.name, secret]).toEqual([r.name, r.type.endsWith("RemoteFile") ? ["content"] : []]);
+    }
+    expect(unwrap(byName(regs, "proxycl1:/etc/ha.d/ha.cf").inputs.content)).toContain("deadtime");
+  });
+
+  it("keeps each file step's old command under its name, doing nothing and deleting nothing", () => {
+    const old = byName(regs, "proxycl1-ha-cf");
+    expect(old.type).toBe("command:remote:Command");
+    expect(old.inputs.create).toContain(
+      "unchanged: /etc/ha.d/ha.cf is kept by proxycl1:/etc/ha.d/ha.cf",
+    );
+    expect(old.inputs.delete).toBeUndefined();
+    expect(old.dependsOn).toEqual(["proxycl1:/etc/ha.d/ha.cf"]);
+    expect(commands(regs).filter(isHandedOver)).toHaveLength(remoteFiles(regs).length);
+  });
+
+  it("stores provider code that holds neither the heartbeat key nor the SSH key", () => {
+    const key = mockKey("hacluster-authkeys-0");
+    for (const r of [...remoteFiles(regs), ...relocatedPaths(regs)]) {
+      const code = r.inputs.__provider;
+      // A plain string: the serializer found no secret captured (it would wrap it otherwise).
+      expect(typeof code).toBe("string");
+      expect(code).toContain('require("ssh2")');
+      for (const secret of [key, "secretbody", "BEGIN OPENSSH PRIVATE KEY"])
+        expect([r.name, String(code).includes(secret)]).toEqual([r.name, false]);
+    }
   });
 
   it("runs the steps of one node one after the other, in the documented order", () => {
     const chain = (node: string) => {
-      const steps = commands(regs).filter((c) => c.name.startsWith(`${node}-`));
-      const first = steps.find((s) => !s.dependsOn.some((d) => d.startsWith(`${node}-`)))!;
+      const ofNode = (name: string) => name.startsWith(`${node}-`) || name.startsWith(`${node}:`);
+      const steps = nodeSteps(regs).filter((c) => ofNode(c.name));
+      const first = steps.find((s) => !s.dependsOn.some(ofNode))!;
       const order = [first.name];
       for (;;) {
         const next = steps.find(
           (s) =>
             s.dependsOn.includes(order[order.length - 1]) &&
-            s.dependsOn.filter((d) => d.startsWith(`${node}-`)).length === 1,
+            s.dependsOn.filter(ofNode).length === 1,
         );
         if (!next) break;
         order.push(next.name);
@@ -89,14 +169,15 @@ describe("the prod stack under Pulumi's mocks", () => {
     const sequence = [
       "packages",
       "drbd-module",
-      "drbd-config",
+      "/etc/drbd.d/r0.res",
       "drbd-metadata",
       "drbd-up",
       "drbd-first-primary",
       "drbd-mkfs",
       "relocate",
-      "ha-cf",
-      "authkeys",
+      "/etc/squid",
+      "/etc/ha.d/ha.cf",
+      "/etc/ha.d/authkeys",
       "heartbeat-start",
     ];
     expect(p1.filter((s) => sequence.includes(s))).toEqual(sequence);
@@ -113,7 +194,9 @@ describe("the prod stack under Pulumi's mocks", () => {
       "proxycl1-heartbeat-start",
     );
     expect(byName(regs, "proxycl1-authkeys-sign").dependsOn).toContain("proxycl2-authkeys-accept");
-    expect(byName(regs, "proxycl2-authkeys").dependsOn).toContain("proxycl1-authkeys-sign");
+    expect(byName(regs, "proxycl2:/etc/ha.d/authkeys").dependsOn).toContain(
+      "proxycl1-authkeys-sign",
+    );
   });
 
   it("keeps the heartbeat key and the SSH key secret wherever they appear", () => {
@@ -130,10 +213,12 @@ describe("the prod stack under Pulumi's mocks", () => {
     };
     for (const r of regs) walk(r.inputs, r.name);
     expect(leaks).toEqual([]);
-    const authkeys = byName(regs, "proxycl1-authkeys");
-    expect(isSecretInput(authkeys.inputs.stdin)).toBe(true);
-    expect(unwrap(authkeys.inputs.stdin)).toContain(`\nauth 1\n1 sha1 ${key}\n`);
-    expect(authkeys.inputs.logging).toBe("none");
+    const authkeys = byName(regs, "proxycl1:/etc/ha.d/authkeys");
+    expect(isSecretInput(authkeys.inputs.content)).toBe(true);
+    expect(unwrap(authkeys.inputs.content)).toContain(`\nauth 1\n1 sha1 ${key}\n`);
+    const accept = byName(regs, "proxycl1-authkeys-accept");
+    expect(isSecretInput(accept.inputs.stdin)).toBe(true);
+    expect(accept.inputs.logging).toBe("none");
     expect(unwrap(byName(regs, "proxycl1-ssh-ready").inputs.connection)).toMatchObject({
       privateKey: sshKey,
     });
@@ -152,7 +237,7 @@ describe("the prod stack under Pulumi's mocks", () => {
 
   it("gives every step one lifecycle: updated in place, deleted first if ever replaced", () => {
     const steps = commands(regs);
-    expect(steps.length).toBeGreaterThan(50);
+    expect(steps.length).toBeGreaterThan(40);
     for (const step of steps) {
       expect([
         step.name,
@@ -162,7 +247,10 @@ describe("the prod stack under Pulumi's mocks", () => {
       ]).toEqual([step.name, undefined, ["triggers"], true]);
       expect(step.inputs.update).toEqual(step.inputs.create);
     }
-    expect(byName(regs, "proxycl1-cron").inputs.stdin).toContain(
+    // Files and relocated paths: deleted first if ever replaced (their provider says so too).
+    for (const r of [...remoteFiles(regs), ...relocatedPaths(regs)])
+      expect([r.name, r.deleteBeforeReplace]).toEqual([r.name, true]);
+    expect(unwrap(byName(regs, "proxycl1:/etc/cron.d/hacluster").inputs.content)).toContain(
       "/usr/local/sbin/hacluster-drbd-reconnect",
     );
   });
@@ -196,12 +284,16 @@ describe("the program run from two shells", () => {
 });
 
 describe("what a change re-runs", () => {
-  // The engine updates a step whose inputs differ; none has triggers, so none is replaced.
+  // The engine updates a resource whose inputs differ; none has triggers, so none is replaced.
   const inputsOf = (regs: Registration[]) =>
     new Map(
-      commands(regs).map((c) => [
+      nodeSteps(regs).map((c) => [
         c.name,
-        JSON.stringify(["create", "update", "delete", "stdin"].map((k) => unwrap(c.inputs[k]))),
+        JSON.stringify(
+          ["create", "update", "delete", "stdin", "content", "scripts", "mode"].map((k) =>
+            unwrap(c.inputs[k]),
+          ),
+        ),
       ]),
     );
   const changed = (a: Registration[], b: Registration[]) => {
@@ -221,24 +313,27 @@ describe("what a change re-runs", () => {
       "prod",
       withValue(prodWithHostKeys(), "cron.drbdReconnect", "*/5 * * * *"),
     );
-    expect(changed(base, after)).toEqual(["proxycl1-cron", "proxycl2-cron"]);
+    expect(changed(base, after)).toEqual([
+      "proxycl1:/etc/cron.d/hacluster",
+      "proxycl2:/etc/cron.d/hacluster",
+    ]);
   });
 
   it("re-runs only heartbeat's config when deadtime changes", async () => {
     const after = await runProgram("prod", withValue(prodWithHostKeys(), "heartbeat.deadtime", 30));
     expect(changed(base, after)).toEqual([
-      "proxycl1-drbd-config",
-      "proxycl1-ha-cf",
-      "proxycl2-drbd-config",
-      "proxycl2-ha-cf",
+      "proxycl1:/etc/drbd.d/r0.res",
+      "proxycl1:/etc/ha.d/ha.cf",
+      "proxycl2:/etc/drbd.d/r0.res",
+      "proxycl2:/etc/ha.d/ha.cf",
     ]);
   });
 
   it("re-runs only the authkeys steps on a rotation, each stage given the new key alone", async () => {
     const after = await runProgram("prod", withValue(prodWithHostKeys(), "authkeysRotation", "1"));
     expect(changed(base, after)).toEqual(
-      ["authkeys", "authkeys-accept", "authkeys-sign"]
-        .flatMap((s) => [`proxycl1-${s}`, `proxycl2-${s}`])
+      ["-authkeys-accept", "-authkeys-sign", ":/etc/ha.d/authkeys"]
+        .flatMap((s) => [`proxycl1${s}`, `proxycl2${s}`])
         .sort(),
     );
     const keys = after
@@ -246,17 +341,27 @@ describe("what a change re-runs", () => {
       .map((r) => r.name);
     expect(keys).toEqual(["hacluster-authkeys-1"]);
     const now = mockKey("hacluster-authkeys-1");
-    const stdin = (name: string) => String(unwrap(byName(after, name).inputs.stdin));
+    const stdin = (name: string) => {
+      const inputs = byName(after, name).inputs;
+      return String(unwrap(inputs.stdin ?? inputs.content));
+    };
     // Every stage gets the final file; the node derives the accept and sign stages from it.
-    for (const stage of ["proxycl1-authkeys-accept", "proxycl1-authkeys-sign", "proxycl1-authkeys"])
+    for (const stage of [
+      "proxycl1-authkeys-accept",
+      "proxycl1-authkeys-sign",
+      "proxycl1:/etc/ha.d/authkeys",
+    ])
       expect(stdin(stage)).toMatch(new RegExp(`\\nauth 2\\n2 sha1 ${now}\\n$`));
     const create = (name: string) => String(byName(after, name).inputs.create);
     expect(create("proxycl1-authkeys-accept")).toContain("awk -v accept=1");
     expect(create("proxycl1-authkeys-sign")).toContain("awk -v accept=0");
-    expect(create("proxycl1-authkeys")).not.toContain("awk -v accept");
-    // The fileChecksums output holds what the node's authkeys hashes to once rotated.
+    // The fileChecksums output holds what the node's authkeys hashes to once rotated, and so
+    // does the RemoteFile's wanted checksum.
     const checksums = lastStackOutputs.fileChecksums as Record<string, Record<string, string>>;
-    const masked = stdin("proxycl1-authkeys").replace(now, "<secret>");
+    const masked = stdin("proxycl1:/etc/ha.d/authkeys").replace(now, "<secret>");
+    expect(byName(after, "proxycl1:/etc/ha.d/authkeys").inputs.sha256).toBe(
+      createHash("sha256").update(masked).digest("hex"),
+    );
     expect(checksums.proxycl1["/etc/ha.d/authkeys"]).toBe(
       createHash("sha256").update(masked).digest("hex"),
     );
