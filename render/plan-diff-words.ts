@@ -19,9 +19,15 @@ export const actionWords: Readonly<Record<StepAction, string>> = {
   delete: "- delete",
 };
 
-/** A step's resource name in the preview: `<node>-<step>`. */
-export const resourceName = (run: { readonly node: string; readonly id: string }) =>
-  `${run.node}-${run.id}`;
+/**
+ * A step's resource name in the preview: `<node>:<path>` for a file or relocated path read back
+ * on refresh, `<node>-<step>` for a remote command.
+ */
+export const resourceName = (run: {
+  readonly node: string;
+  readonly id: string;
+  readonly livePath?: string;
+}) => (run.livePath === undefined ? `${run.node}-${run.id}` : `${run.node}:${run.livePath}`);
 
 export const secretsNote =
   "Rendered without the Pulumi engine: the heartbeat key is a placeholder, never key material.";

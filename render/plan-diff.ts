@@ -35,6 +35,8 @@ export interface StepRun {
   readonly runs: boolean;
   /** What it does to the running cluster beyond writing a file; see `render/step-impact.ts`. */
   readonly impact?: string;
+  /** The path of the file or relocated path the step's resource reads back, if any. */
+  readonly livePath?: string;
 }
 
 export interface StackDiff {
@@ -115,6 +117,7 @@ function stepRuns(
       because,
       runs: action.startsWith("delete") ? from.delete !== undefined : true,
       impact: impactOf(from, action.startsWith("delete") ? "delete" : "run"),
+      livePath: livePathOf(from),
     });
     if (!previous) {
       runs.push(run("create", ["new step"]));
@@ -145,10 +148,14 @@ function stepRuns(
       because: [gone ? "no longer in the plan" : "replaced above"],
       runs: step.delete !== undefined,
       impact: impactOf(step, "delete"),
+      livePath: livePathOf(step),
     });
   }
   return runs;
 }
+
+const livePathOf = (step: PlannedStep): string | undefined =>
+  step.resource?.file?.path ?? step.resource?.path;
 
 /** The steps in run order; a plan whose order cannot be made is taken node by node. */
 function orderOf(plan: readonly (readonly PlannedStep[])[]): PlannedStep[] {

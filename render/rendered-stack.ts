@@ -19,6 +19,12 @@ export interface PlannedStep extends StepRef {
   readonly deleteBeforeReplace?: boolean;
   /** Who rereads the file the step writes, for a step that writes one. */
   readonly readBy?: string;
+  /** A file or relocated path read back on refresh: a resource named `<node>:<path>`. */
+  readonly resource?: {
+    readonly kind: string;
+    readonly file?: { readonly path: string };
+    readonly path?: string;
+  };
 }
 
 export interface RenderedFile {

@@ -100,10 +100,10 @@ describe("npm run diff on a git repository", () => {
     }
     const steps = result.stdout.split("steps that will run")[1];
     expect(steps.match(/ ~ update +\S+/g)?.map((s) => s.trim().split(/ +/).pop())).toEqual([
-      "proxycl1-drbd-config",
-      "proxycl2-drbd-config",
-      "proxycl1-ha-cf",
-      "proxycl2-ha-cf",
+      "proxycl1:/etc/drbd.d/r0.res",
+      "proxycl2:/etc/drbd.d/r0.res",
+      "proxycl1:/etc/ha.d/ha.cf",
+      "proxycl2:/etc/ha.d/ha.cf",
     ]);
     expect(steps).toContain("! heartbeat rereads its configuration");
   }, 30000);
@@ -115,11 +115,11 @@ describe("npm run diff on a git repository", () => {
     for (const format of ["text", "markdown"]) {
       const result = diff("--stack", "prod", "--base", "main", "--format", format);
       expect(result.status).toBe(0);
-      const named = [...result.stdout.matchAll(/proxycl\d-[a-z-]+(?=[` ])/g)].map((m) => m[0]);
+      const named = [...result.stdout.matchAll(/proxycl\d[-:][a-z/.-]+(?=[` ])/g)].map((m) => m[0]);
       expect(new Set(named)).toEqual(
         new Set(
           ["proxycl1", "proxycl2"].flatMap((n) =>
-            ["authkeys-accept", "authkeys-sign", "authkeys"].map((s) => `${n}-${s}`),
+            ["-authkeys-accept", "-authkeys-sign", ":/etc/ha.d/authkeys"].map((s) => `${n}${s}`),
           ),
         ),
       );
@@ -138,7 +138,7 @@ describe("npm run diff on a git repository", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^<!-- hacluster-diff stack=prod -->\n### Stack `prod`: /);
     expect(result.stdout.match(/<details><summary><b>proxycl[12]<\/b>/g)).toHaveLength(2);
-    expect(result.stdout).toContain("| `~ update` | `proxycl2-ha-cf` |");
+    expect(result.stdout).toContain("| `~ update` | `proxycl2:/etc/ha.d/ha.cf` |");
   }, 30000);
 
   it("reports a base whose stack was invalid, and still shows the working tree", () => {

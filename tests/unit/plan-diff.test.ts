@@ -5,6 +5,7 @@ import { engineSecretPlaceholder } from "../../render/engine-secret";
 import { diffStacks, StackDiff } from "../../render/plan-diff";
 import { diffAsMarkdown } from "../../render/plan-diff-markdown";
 import { diffAsText } from "../../render/plan-diff-text";
+import { resourceName } from "../../render/plan-diff-words";
 import { PlannedStep, RenderedStack, renderStack } from "../../render/rendered-stack";
 import { impactOf } from "../../render/step-impact";
 import { unifiedDiff } from "../../render/unified-diff";
@@ -23,7 +24,7 @@ const step = (node: string, id: string, extra: Partial<PlannedStep> = {}): Plann
   ...extra,
 });
 const planOf = (...plan: PlannedStep[][]): Rendered => ({ state: "rendered", nodes: [], plan });
-const actions = (diff: StackDiff) => diff.steps.map((s) => `${s.action} ${s.node}-${s.id}`);
+const actions = (diff: StackDiff) => diff.steps.map((s) => `${s.action} ${resourceName(s)}`);
 
 /** The prod stack as the working tree's program renders it, with its stack file edited. */
 async function prodWith(edit: (stackFile: string) => string): Promise<Rendered> {
@@ -137,10 +138,10 @@ describe("a change to the prod stack", () => {
       "proxycl2/etc/ha.d/ha.cf",
     ]);
     expect(actions(diff).sort()).toEqual([
-      "update proxycl1-drbd-config",
-      "update proxycl1-ha-cf",
-      "update proxycl2-drbd-config",
-      "update proxycl2-ha-cf",
+      "update proxycl1:/etc/drbd.d/r0.res",
+      "update proxycl1:/etc/ha.d/ha.cf",
+      "update proxycl2:/etc/drbd.d/r0.res",
+      "update proxycl2:/etc/ha.d/ha.cf",
     ]);
     expect(diff.steps.every((s) => s.impact !== undefined)).toBe(true);
   });
@@ -208,7 +209,9 @@ describe("a change to the prod stack", () => {
     const markdown = diffAsMarkdown(diffStacks(base, head), sides);
     expect(markdown.startsWith("<!-- hacluster-diff stack=prod -->\n")).toBe(true);
     expect(markdown.match(/<details><summary><b>proxycl\d<\/b>/g)).toHaveLength(2);
-    expect(markdown).toContain("| 1 | `~ update` | `proxycl1-drbd-config` | file changed | ⚠️");
+    expect(markdown).toContain(
+      "| 1 | `~ update` | `proxycl1:/etc/drbd.d/r0.res` | file changed | ⚠️",
+    );
   });
 
   it("too long for a comment is cut, with a word on seeing it whole", () => {
