@@ -36,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   // The key is never known here, nor needed: a read masks heartbeat's keys.
   const steps = liveSteps(planSteps(cluster, "<secret>"));
   const privateKey = args.identity ? readFileSync(args.identity, "utf8") : undefined;
+  if (privateKey !== undefined && !/^-----BEGIN [A-Z ]*PRIVATE KEY-----/m.test(privateKey)) {
+    console.error(`drift: ${args.identity} holds no private key in PEM or OpenSSH form`);
+    return 2;
+  }
   const skip = cluster.config.skipHostKeyCheck !== undefined;
   const drifted: Drift[] = [];
   for (const node of cluster.nodes) {
@@ -60,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
         }
       });
     } catch (e) {
-      // A node that cannot be read is never "no drift".
+      // A node that cannot be read is never "no drift"; what the others showed is still said.
+      for (const d of drifted) console.log(driftLine(d));
       console.error(`drift: ${(e as Error).message}`);
       return 2;
     }

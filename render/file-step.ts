@@ -1,6 +1,6 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { basename } from "node:path";
-import { NodeFile, Reader } from "./node-file";
+import { authkeysIndex, NodeFile, Reader } from "./node-file";
 import { remoteFileScripts } from "./remote-file-scripts";
 import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
 import { renderTemplate } from "./templates";
@@ -66,6 +66,8 @@ export interface FileStepOptions {
   readonly id?: string;
   readonly after?: StepRef[];
   readonly authkeysStage?: AuthkeysStage;
+  /** For the last authkeys stage: the version its node's sign stage records. */
+  readonly afterSignVersion?: string;
 }
 
 export function fileStep(
@@ -92,7 +94,20 @@ export function fileStep(
       onReplicatedVolume: file.onReplicatedVolume,
       supersedes: file.supersedes,
     };
-    const writing = { mountPoint, rereads: afterWriteCommand };
+    const rotation = cluster.config.authkeysRotation;
+    const writing = {
+      mountPoint,
+      rereads: afterWriteCommand,
+      ...(options.afterSignVersion === undefined
+        ? {}
+        : {
+            authkeysFinal: {
+              signVersion: options.afterSignVersion,
+              slot: authkeysIndex(rotation),
+              nextRotation: rotation + 1,
+            },
+          }),
+    };
     const scripts = remoteFileScripts(node.name, shape, writing, fingerprint);
     return {
       node: node.name,
@@ -107,7 +122,13 @@ export function fileStep(
       secret: file.secret,
       after: options.after ?? [],
       deleteBeforeReplace: true,
-      resource: { kind: "file", file: shape, sha256: fingerprint, ...writing },
+      resource: {
+        kind: "file",
+        file: shape,
+        sha256: fingerprint,
+        mountPoint,
+        ...(afterWriteCommand === undefined ? {} : { rereads: afterWriteCommand }),
+      },
     };
   }
   const view = {

@@ -96,6 +96,12 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
     const script = (name: string) => renderTemplate(`steps/${name}.sh.mustache`, view);
     const authkeysFile = byId("authkeys")!;
 
+    const sign = fileStep(cluster, node, authkeysFile, "authkeys", {
+      id: "authkeys-sign",
+      authkeysStage: "sign",
+      after: [{ node: peer.name, id: "authkeys-accept" }],
+    });
+
     return [
       makeStep(node, "ssh-ready", "node-base", script("ssh-ready")),
       makeStep(node, "packages", "node-base", script("packages")),
@@ -138,13 +144,10 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         id: "authkeys-accept",
         authkeysStage: "accept",
       }),
-      fileStep(cluster, node, authkeysFile, "authkeys", {
-        id: "authkeys-sign",
-        authkeysStage: "sign",
-        after: [{ node: peer.name, id: "authkeys-accept" }],
-      }),
+      sign,
       fileStep(cluster, node, authkeysFile, "authkeys", {
         after: [{ node: peer.name, id: "authkeys-sign" }],
+        afterSignVersion: sign.version,
       }),
       makeStep(node, "heartbeat-start", "heartbeat", script("heartbeat-start"), {
         after: node === other ? [{ node: primary.name, id: "heartbeat-start" }] : [],

@@ -14,6 +14,12 @@ export interface FileWriting {
   readonly mountPoint?: string;
   /** Run on the node once the file changed, and only then (render/file-step.ts's rereads). */
   readonly rereads?: string;
+  /** For authkeys: its rotation's last stage, which drops keys only after the sign stage. */
+  readonly authkeysFinal?: {
+    readonly signVersion: string;
+    readonly slot: number;
+    readonly nextRotation: number;
+  };
 }
 
 /** The node-side scripts of one file. None holds its content: that travels on stdin. */
@@ -58,6 +64,7 @@ export function remoteFileScripts(
     stepId: `remote-file${file.path}`,
     afterWrite: writing.rereads,
     authkeysStage: false,
+    authkeysFinal: writing.authkeysFinal ?? false,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
   };

@@ -25,6 +25,7 @@ export function renderTemplate(relative: string, view: object): string {
     header: load("partials/header.mustache"),
     "service-control": load("steps/service-control.mustache"),
     "authkeys-stage": load("steps/authkeys-stage.mustache"),
+    "authkeys-final": load("steps/authkeys-final.mustache"),
     "disk-probe": load("steps/disk-probe.mustache"),
   };
   return Mustache.render(load(relative), view, partials, { escape: (value: string) => value });

@@ -65,6 +65,7 @@ export class RemoteFileProvider implements pulumi.dynamic.ResourceProvider {
       drift.length > 0 ||
       olds.version !== news.version ||
       olds.scripts.read !== news.scripts.read ||
+      olds.scripts.remove !== news.scripts.remove ||
       !sameAddress(olds.connection, news.connection);
     // The lifecycle rule of render/step.ts: content, mode, owner or a new release are an update,
     // written in place; only another node or path replaces, and then the old file goes first.

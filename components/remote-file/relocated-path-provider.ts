@@ -34,6 +34,7 @@ export class RelocatedPathProvider implements pulumi.dynamic.ResourceProvider {
       replaces.length > 0 ||
       pathDrift(news.target, olds).length > 0 ||
       olds.scripts.repair !== news.scripts.repair ||
+      olds.scripts.read !== news.scripts.read ||
       !sameAddress(olds.connection, news.connection);
     return { changes: changed, replaces, deleteBeforeReplace: true };
   }

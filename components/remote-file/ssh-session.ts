@@ -64,10 +64,12 @@ export function keyFrom(
   config: { get(key: string): string | undefined } | undefined,
   address: NodeAddress,
 ): SshKey {
-  const get = (key?: string) => (key === undefined ? undefined : config?.get(key));
+  // The stack's key wherever it is set now, whatever the resource was made with: a stack that
+  // was first applied with an agent and later given a key refreshes with the key.
+  const get = (key: string) => config?.get(key);
   return {
-    privateKey: get(address.privateKeyConfig),
-    passphrase: get(address.privateKeyPasswordConfig),
+    privateKey: get(address.privateKeyConfig ?? "hacluster:sshPrivateKey"),
+    passphrase: get(address.privateKeyPasswordConfig ?? "hacluster:sshPrivateKeyPassword"),
   };
 }
 
@@ -127,23 +129,16 @@ export async function onNode<T>(
     throw new Error(`${where}: no host key pinned and no waiver (skipHostKeyCheck); refusing`);
   }
 
-  const client: Client = await new Promise((resolve, reject) => {
-    const connection = new ssh2.Client();
-    connection.once("ready", () => resolve(connection));
-    // Kept after the handshake too: a connection that drops mid-script must not crash the host.
-    connection.on("error", (e: Error & { level?: string }) =>
-      reject(
-        new Error(
-          hostKeyRefused
-            ? `${where}: the host key differs from the pinned one; refusing to connect (compare it with the node's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`
-            : e.level === "client-authentication"
-              ? `${where} refused the SSH key: ${e.message}`
-              : `${where} cannot be reached: ${e.message}`,
-        ),
-      ),
-    );
-    connection.connect(config);
-  });
+  // A refresh reads every resource at once, and sshd drops connections beyond MaxStartups
+  // (Debian: 10 not yet logged in): a few at a time per node, and a dropped handshake tried again.
+  const release = await connectionSlot(`${address.host}:${address.port}`);
+  let client: Client;
+  try {
+    client = await connectWithRetry(() => connectOnce(ssh2, config, where, () => hostKeyRefused));
+  } catch (e) {
+    release();
+    throw e;
+  }
   const run: RunScript = (script, stdin) =>
     new Promise((resolve, reject) => {
       client.exec(remoteCommand(script, address.user), (error, stream) => {
@@ -169,5 +164,77 @@ export async function onNode<T>(
     return await work(run);
   } finally {
     client.end();
+    release();
+  }
+}
+
+/** Connections open at once to one node, from one process. */
+const connectionsPerNode = 3;
+
+/**
+ * Waits for one of a node's connection slots; returns what frees it. The slots live on
+ * `globalThis`, not in this module: the provider is serialized into the state as a closure, and
+ * a captured Map would not survive that.
+ */
+async function connectionSlot(node: string): Promise<() => void> {
+  const shared = globalThis as {
+    haclusterSshSlots?: Map<string, { open: number; waiting: (() => void)[] }>;
+  };
+  const slots = (shared.haclusterSshSlots ??= new Map());
+  const slot = slots.get(node) ?? { open: 0, waiting: [] };
+  slots.set(node, slot);
+  if (slot.open >= connectionsPerNode) await new Promise<void>((go) => slot.waiting.push(go));
+  slot.open += 1;
+  let freed = false;
+  return () => {
+    if (freed) return;
+    freed = true;
+    slot.open -= 1;
+    slot.waiting.shift()?.();
+  };
+}
+
+/** An SSH handshake, with what went wrong said for the node. */
+function connectOnce(
+  ssh2: typeof import("ssh2"),
+  config: ConnectConfig,
+  where: string,
+  hostKeyRefused: () => boolean,
+): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const connection = new ssh2.Client();
+    connection.once("ready", () => resolve(connection));
+    // Kept after the handshake too: a connection that drops mid-script must not crash the host.
+    connection.on("error", (e: Error & { level?: string }) =>
+      reject(
+        Object.assign(
+          new Error(
+            hostKeyRefused()
+              ? `${where}: the host key differs from the pinned one; refusing to connect (compare it with the node's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`
+              : e.level === "client-authentication"
+                ? `${where} refused the SSH key: ${e.message}`
+                : `${where} cannot be reached: ${e.message}`,
+          ),
+          { final: hostKeyRefused() || e.level === "client-authentication" },
+        ),
+      ),
+    );
+    connection.connect(config);
+  });
+}
+
+/**
+ * Tries a handshake again when the node dropped it (sshd's MaxStartups, a restart): six times
+ * over about eight seconds. A refused host key or SSH key is final at once.
+ */
+async function connectWithRetry(connect: () => Promise<Client>): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (e) {
+      if ((e as { final?: boolean }).final || attempt >= 6) throw e;
+      const pause = Math.min(3000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await new Promise((wait) => setTimeout(wait, pause));
+    }
   }
 }

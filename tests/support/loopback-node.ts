@@ -88,7 +88,6 @@ export class LoopbackNode {
           "PasswordAuthentication no",
           "KbdInteractiveAuthentication no",
           "PermitRootLogin prohibit-password",
-          "MaxStartups 50",
           "LogLevel ERROR",
           "",
         ].join("\n"),

@@ -315,3 +315,17 @@ describe("a file moved from its step to a RemoteFile", () => {
     expect(onNode("/etc/ha.d/ha.cf")).toBe(step.stdin);
   });
 });
+
+describe("a refresh of many resources at once", () => {
+  it("reads them all, though sshd drops handshakes beyond its MaxStartups", async () => {
+    // The engine reads every resource at once; Debian's sshd (and this one) start dropping
+    // unauthenticated connections past 10.
+    const { outs } = await created();
+    const reads = await Promise.all(
+      Array.from({ length: 32 }, () => provider.read(`proxycl2:${haCf.path}`, outs)),
+    );
+    expect(reads.map((r) => (r.props as RemoteFileOutputs).exists)).toEqual(
+      Array.from({ length: 32 }, () => true),
+    );
+  });
+});

@@ -155,6 +155,19 @@ describe("a file step on a node", () => {
     );
   });
 
+  it("changes nothing in /etc/hosts when its block lost its END line", () => {
+    const node = new Sandbox();
+    const hosts = stepOf(plan, "hosts");
+    node.create(hosts);
+    const broken = node.read("/etc/hosts").replace(/^# END hacluster.*\n/m, "");
+    writeFileSync(join(node.root, "etc", "hosts"), broken);
+    expect(() => node.create(hosts)).toThrow(
+      /has a '# BEGIN hacluster' line and no '# END hacluster'/,
+    );
+    expect(node.read("/etc/hosts")).toBe(broken);
+    expect(node.run(hosts.read!)).toBe("not-a-file hacluster block without its END line");
+  });
+
   it("is never undone by an older version of its step", () => {
     const node = new Sandbox();
     const before = stepOf(plan, "logrotate");
@@ -319,6 +332,23 @@ describe("the authkeys stages of a rotation", () => {
     node.create(stage(2, keyC, "authkeys-sign"));
     node.create(stage(2, keyC, "authkeys"));
     expect(keysOn(node)).toEqual(["auth 3", `3 sha1 ${keyC}`]);
+  });
+
+  it("refuse to repair a hand edit by dropping a key the peer may sign with", () => {
+    const node = new Sandbox();
+    for (const id of ["authkeys-accept", "authkeys-sign", "authkeys"])
+      node.create(stage(1, keyB, id));
+    const path = join(node.root, "etc", "ha.d", "authkeys");
+    writeFileSync(path, `auth 3\n2 sha1 ${keyB}\n3 sha1 ${keyC}\n`, { mode: 0o600 });
+    expect(() => node.create(stage(1, keyB, "authkeys"))).toThrow(
+      /holds other keys than the stack's slot 2 \(signs with 3 slot 3\)[\s\S]*pulumi config set authkeysRotation 2/,
+    );
+    expect(readFileSync(path, "utf8")).toBe(`auth 3\n2 sha1 ${keyB}\n3 sha1 ${keyC}\n`);
+    // Its mode alone, or the keys as the stack has them: repaired in place.
+    writeFileSync(path, `auth 2\n2 sha1 ${keyB}\n`, { mode: 0o644 });
+    node.create(stage(1, keyB, "authkeys"));
+    expect(node.mode("/etc/ha.d/authkeys")).toBe("600");
+    expect(keysOn(node)).toEqual(["auth 2", `2 sha1 ${keyB}`]);
   });
 
   it("read a file written by hand with CRLF line ends or slots written 01", () => {
