@@ -3,6 +3,10 @@
 # needs, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `npm run lab -- --vm ...`: the VM lab instead (tests/vm, scripts/lab-vm.sh).
+for arg in "$@"; do
+  if [ "$arg" = --vm ]; then exec bash scripts/lab-vm.sh "$@"; fi
+done
 case "${1:-}" in
   help | --help | -h) exec node -r ts-node/register/transpile-only tests/lab/lab.ts help ;;
 esac

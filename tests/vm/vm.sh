@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# The VM lab's machinery: two Debian VMs (QEMU, software emulation) on a private network
+# namespace, with the original address plan. Nothing here is installed on a real node.
+#   vm.sh up DISTRO       image (cached), namespace, bridges, taps, disks, package repository,
+#                         both VMs booted; returns once both answer SSH (DISTRO: trixie|bookworm)
+#   vm.sh powercut NODE   a power cut: the node's QEMU killed (SIGKILL); its disks are kept
+#   vm.sh boot NODE       power on again (same disks); returns once the node answers SSH
+#   vm.sh status          which VMs run, which answer SSH
+#   vm.sh ssh NODE [CMD]  root on a node, from the namespace, its host key pinned
+#   vm.sh down            every process it started killed (by PID), namespace and state removed
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=nodes.sh
+. "$HERE/nodes.sh"
+STATE=${HACL_VM_STATE:-/run/hacluster-vm}
+NS=$VM_NS
+# Boot to SSH takes 30-40 s under emulation; much more means something is wrong.
+SSH_WAIT=${HACL_VM_SSH_WAIT:-240}
+DRBD_DISK_SIZE=512M
+# QEMU's own emulator: /dev/kvm on this project's machines (kvm_pvm) cannot run Debian's kernel.
+# Where KVM really works: HACL_VM_ACCEL=kvm HACL_VM_CPU=host.
+ACCEL=${HACL_VM_ACCEL:-tcg,thread=multi,tb-size=256}
+CPU=${HACL_VM_CPU:-max}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ssh's options to a node: the lab's key, the node's host key pinned. Words with no spaces.
+ssh_args() { # node
+  echo -i "$STATE/lab_key" -o "UserKnownHostsFile=$STATE/known_hosts" \
+    -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+    "root@$(vm_public_ip "$1")"
+}
+
+up() {
+  local distro=${1:-}
+  case "$distro" in
+    bookworm | trixie) ;;
+    *)
+      echo "usage: $0 up bookworm|trixie" >&2
+      exit 2
+      ;;
+  esac
+  if [ -e "$STATE/up" ] || ip netns list | grep -qw "$NS"; then
+    echo "vm lab: already up (vm.sh down first)" >&2
+    exit 1
+  fi
+  local image
+  image=$("$HERE/build-image.sh" "$distro")
+  mkdir -p "$STATE"
+  mountpoint -q "$STATE" || mount -t tmpfs -o size=6g,mode=700 hacluster-vm "$STATE"
+  echo "$distro" >"$STATE/distro"
+  echo "$image" >"$STATE/image"
+
+  # Keys: the lab's client key, and each VM's own host key, pinned before it boots.
+  ssh-keygen -q -t ed25519 -N '' -C hacluster-vm-lab -f "$STATE/lab_key"
+  : >"$STATE/known_hosts"
+  for node in "${VM_NODES[@]}"; do
+    mkdir -p "$STATE/$node"
+    ssh-keygen -q -t ed25519 -N '' -C "root@$node" -f "$STATE/$node/host_key"
+    echo "$(vm_public_ip "$node") $(cut -d' ' -f1,2 "$STATE/$node/host_key.pub")" >>"$STATE/known_hosts"
+    # Disks: the root filesystem, an overlay on the cached image (which stays as it is), and
+    # the DRBD backing disk, one partition on a GPT disk (the program refuses whole disks).
+    qemu-img create -q -f qcow2 -b "$image/root.qcow2" -F qcow2 "$STATE/$node/root.qcow2"
+    truncate -s "$DRBD_DISK_SIZE" "$STATE/$node/drbd.raw"
+    printf 'label: gpt\n,,L\n' | sfdisk -q "$STATE/$node/drbd.raw" >/dev/null
+  done
+
+  # The namespace: the LAN bridge (172.16.250.254: client, ping node, package repository) and
+  # the crossover bridge (no address, jumbo frames), one tap per VM on each. Nothing in the
+  # root namespace, no default route anywhere: lab traffic stays in the lab.
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  ip -n "$NS" link add br-lan type bridge
+  ip -n "$NS" link add br-priv type bridge
+  for node in "${VM_NODES[@]}"; do
+    local i
+    i=$(vm_index "$node")
+    ip -n "$NS" tuntap add dev "vm$i-lan" mode tap
+    ip -n "$NS" tuntap add dev "vm$i-priv" mode tap
+    ip -n "$NS" link set "vm$i-lan" master br-lan up
+    ip -n "$NS" link set "vm$i-priv" mtu 9000 master br-priv up
+  done
+  ip -n "$NS" link set br-priv mtu 9000 up
+  ip -n "$NS" addr add "$VM_LAN_HOST/24" dev br-lan
+  ip -n "$NS" link set br-lan up
+
+  # The package repository, served on the LAN.
+  setsid ip netns exec "$NS" /usr/bin/python3 -m http.server 80 --bind "$VM_LAN_HOST" \
+    --directory "$image/repo" >"$STATE/repo.log" 2>&1 </dev/null &
+  echo $! >"$STATE/repo.pid"
+
+  local started
+  started=$(now)
+  for node in "${VM_NODES[@]}"; do start_vm "$node"; done
+  local pids=() failed=0
+  for node in "${VM_NODES[@]}"; do
+    wait_ssh "$node" "$started" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  if [ "$failed" = 1 ]; then exit 1; fi
+  touch "$STATE/up"
+}
+
+# Starts a node's QEMU in the namespace, with its disks as they are.
+start_vm() { # node
+  local node=$1 i d image nullmodem
+  i=$(vm_index "$node")
+  d=$STATE/$node
+  image=$(cat "$STATE/image")
+  if alive "$node"; then
+    echo "vm lab: $node is already running" >&2
+    return 1
+  fi
+  rm -f "$d/qemu.pid"
+  # The null-modem cable: ttyS1 of each VM, joined through a socket that proxycl1's QEMU
+  # listens on and proxycl2's connects to (again, after either one's power cut).
+  if [ "$i" = 1 ]; then
+    nullmodem="socket,id=nullmodem,path=$STATE/nullmodem.sock,server=on,wait=off"
+  else
+    nullmodem="socket,id=nullmodem,path=$STATE/nullmodem.sock,reconnect=1"
+  fi
+  # PCI slots fix the guest's names: the crossover NIC (slot 3) is eth0, the LAN NIC (slot 4)
+  # eth1, as in Pulumi.lab.yaml; the root disk is vda, the DRBD disk vdb.
+  ip netns exec "$NS" qemu-system-x86_64 \
+    -name "$node,process=hacl-$node" \
+    -nodefaults -no-user-config -display none \
+    -machine pc -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 \
+    -rtc base=utc \
+    -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 systemd.hostname=$node" \
+    -netdev "tap,id=priv,ifname=vm$i-priv,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=priv,mac=$(vm_private_mac "$node"),addr=0x3" \
+    -netdev "tap,id=lan,ifname=vm$i-lan,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=lan,mac=$(vm_public_mac "$node"),addr=0x4" \
+    -drive "if=none,id=root,file=$d/root.qcow2,format=qcow2,discard=unmap" \
+    -device virtio-blk-pci,drive=root,serial=hacl-root,addr=0x5 \
+    -drive "if=none,id=drbd,file=$d/drbd.raw,format=raw" \
+    -device virtio-blk-pci,drive=drbd,serial=hacl-drbd,addr=0x6 \
+    -object rng-random,id=rng,filename=/dev/urandom \
+    -device virtio-rng-pci,rng=rng,addr=0x7 \
+    -chardev "socket,id=console,path=$d/console.sock,server=on,wait=off,logfile=$d/console.log,logappend=on" \
+    -serial chardev:console \
+    -chardev "$nullmodem" -serial chardev:nullmodem \
+    -qmp "unix:$d/qmp.sock,server=on,wait=off" \
+    -fw_cfg "name=opt/hacluster-lab/host_key,file=$d/host_key" \
+    -fw_cfg "name=opt/hacluster-lab/host_key.pub,file=$d/host_key.pub" \
+    -fw_cfg "name=opt/hacluster-lab/authorized_keys,file=$STATE/lab_key.pub" \
+    -pidfile "$d/qemu.pid" -daemonize
+}
+
+# The node's QEMU runs: its PID file names a live QEMU process.
+alive() { # node
+  local pidfile=$STATE/$1/qemu.pid pid
+  [ -s "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$STATE/$1/root.qcow2"
+}
+
+wait_ssh() { # node started
+  local node=$1 started=$2 deadline
+  deadline=$(($(date +%s) + SSH_WAIT))
+  # shellcheck disable=SC2046 # ssh_args is a list of words
+  until ip netns exec "$NS" ssh -o BatchMode=yes $(ssh_args "$node") true 2>/dev/null; do
+    if ! alive "$node"; then
+      echo "vm lab: $node's QEMU is gone; its console said:" >&2
+      tail -n 30 "$STATE/$node/console.log" >&2 || true
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "vm lab: $node does not answer SSH after $SSH_WAIT s; its console said:" >&2
+      tail -n 30 "$STATE/$node/console.log" >&2 || true
+      echo "vm lab: the whole console is $STATE/$node/console.log; vm.sh down when done" >&2
+      return 1
+    fi
+    sleep 1
+  done
+  echo "vm lab: $node answers SSH, $(since "$started") s after power on" >&2
+}
+
+powercut() { # node
+  local node=$1 pid
+  vm_index "$node" >/dev/null
+  if ! alive "$node"; then
+    echo "vm lab: $node is not running" >&2
+    return 1
+  fi
+  pid=$(cat "$STATE/$node/qemu.pid")
+  kill -KILL "$pid"
+  while [ -e "/proc/$pid" ]; do sleep 0.1; done
+  rm -f "$STATE/$node/qemu.pid"
+}
+
+boot() { # node
+  local node=$1 started
+  vm_index "$node" >/dev/null
+  started=$(now)
+  start_vm "$node"
+  wait_ssh "$node" "$started"
+}
+
+status() {
+  if [ ! -e "$STATE/distro" ]; then
+    echo "the VM lab is down"
+    return 0
+  fi
+  echo "VM lab: $(cat "$STATE/distro") ($(cat "$STATE/image"))"
+  for node in "${VM_NODES[@]}"; do
+    local state=off
+    if alive "$node"; then
+      state="running (QEMU PID $(cat "$STATE/$node/qemu.pid"))"
+      # shellcheck disable=SC2046
+      if ip netns exec "$NS" ssh -o BatchMode=yes $(ssh_args "$node") true 2>/dev/null; then
+        state="$state, answers SSH"
+      else
+        state="$state, no SSH"
+      fi
+    fi
+    echo "$node ($(vm_public_ip "$node") / $(vm_private_ip "$node")): $state"
+  done
+}
+
+ssh_to() { # node [command...]
+  local node=$1
+  shift
+  # shellcheck disable=SC2046
+  exec ip netns exec "$NS" ssh $(ssh_args "$node") "$@"
+}
+
+down() {
+  local pid
+  for node in "${VM_NODES[@]}"; do
+    if alive "$node"; then
+      pid=$(cat "$STATE/$node/qemu.pid")
+      kill -KILL "$pid" 2>/dev/null || true
+      while [ -e "/proc/$pid" ]; do sleep 0.1; done
+    fi
+  done
+  if [ -s "$STATE/repo.pid" ]; then kill -KILL "$(cat "$STATE/repo.pid")" 2>/dev/null || true; fi
+  if ip netns list | grep -qw "$NS"; then
+    # Whatever else still runs in the lab's namespace was started by the lab.
+    for pid in $(ip netns pids "$NS"); do kill -KILL "$pid" 2>/dev/null || true; done
+    sleep 0.2
+    ip netns del "$NS"
+  fi
+  if mountpoint -q "$STATE"; then umount "$STATE"; fi
+  if [ -d "$STATE" ]; then rmdir "$STATE"; fi
+}
+
+case "${1:-}" in
+  up) up "${2:-}" ;;
+  powercut) powercut "${2:?node}" ;;
+  boot) boot "${2:?node}" ;;
+  status) status ;;
+  ssh)
+    shift
+    ssh_to "${1:?node}" "${@:2}"
+    ;;
+  down) down ;;
+  *)
+    echo "usage: $0 up DISTRO | powercut NODE | boot NODE | status | ssh NODE [CMD] | down" >&2
+    exit 2
+    ;;
+esac
