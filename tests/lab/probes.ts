@@ -187,3 +187,24 @@ export function recoveredAfter(samples: readonly DnsSample[], since: number): nu
   const back = after.slice(firstFail).find((s) => s.ok);
   return back ? back.at - since : undefined;
 }
+
+/** How many lines each node's heartbeat log has now, to look at what is written after. */
+export function haLogLength(): number[] {
+  return nodes.map((n) => Number(onNode(n.name, "wc -l </var/log/ha-log")));
+}
+
+/**
+ * The resource groups heartbeat released or acquired on each node since `lengths`: its own
+ * account of a failover, however short, that a look at the VIP now and then could miss.
+ */
+export function groupsMovedSince(lengths: readonly number[]): string[] {
+  return nodes.flatMap((n, i) =>
+    onNode(
+      n.name,
+      `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E 'Releasing resource group|Acquiring resource group' || true`,
+    )
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => `${n.name}: ${line}`),
+  );
+}
