@@ -10,6 +10,33 @@ import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
 
 export const labDir = "/run/hacluster-lab";
 
+/**
+ * Where the runner applies a plan from: the network namespace its ssh runs in, the key and pinned
+ * host keys it connects with, the file keeping what it applied (Pulumi's state) and the folder of
+ * the lab's authkeys. The namespace lab's by default; the VM lab has its own (tests/vm).
+ */
+export interface LabTarget {
+  /** The network namespace to run ssh from (`ip netns exec`), in full. */
+  readonly namespace: string;
+  readonly key: string;
+  readonly knownHosts: string;
+  /** What was applied, as Pulumi's state keeps it. */
+  readonly state: string;
+  /** The lab's stand-in for the engine's RandomPassword: one key per rotation number. */
+  readonly authkeys: string;
+  /** How long one SSH session (a step, a refresh) may take; two minutes unless told. */
+  readonly timeoutMs?: number;
+}
+
+/** The namespace lab (tests/lab): ssh from `hacl-ctl`, its state under /run/hacluster-lab. */
+export const namespaceLab: LabTarget = {
+  namespace: "hacl-ctl",
+  key: join(labDir, "lab_key"),
+  knownHosts: join(labDir, "known_hosts"),
+  state: join(labDir, "applied.json"),
+  authkeys: join(labDir, "authkeys"),
+};
+
 export interface Run {
   readonly status: number;
   readonly stdout: string;
@@ -23,7 +50,33 @@ export function inNamespace(
   input?: string,
   timeoutMs = 120_000,
 ): Run {
-  const result = spawnSync("ip", ["netns", "exec", `hacl-${ns}`, ...command], {
+  return inFullNamespace(`hacl-${ns}`, command, input, timeoutMs);
+}
+
+/** The ssh command line from the client namespace to a node, its host key pinned. */
+export function sshArgs(address: string, target: LabTarget = namespaceLab): string[] {
+  return [
+    "ssh",
+    "-i",
+    target.key,
+    "-o",
+    `UserKnownHostsFile=${target.knownHosts}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "ConnectTimeout=5",
+    `root@${address}`,
+  ];
+}
+
+/** Runs a command in a namespace given in full (`hacl-ctl`, `hacl-vm-lab`). */
+function inFullNamespace(
+  namespace: string,
+  command: string[],
+  input?: string,
+  timeoutMs = 120_000,
+): Run {
+  const result = spawnSync("ip", ["netns", "exec", namespace, ...command], {
     input,
     encoding: "utf8",
     timeout: timeoutMs,
@@ -35,35 +88,25 @@ export function inNamespace(
   };
 }
 
-/** The ssh command line from the client namespace to a node, its host key pinned. */
-export function sshArgs(address: string): string[] {
-  return [
-    "ssh",
-    "-i",
-    join(labDir, "lab_key"),
-    "-o",
-    `UserKnownHostsFile=${join(labDir, "known_hosts")}`,
-    "-o",
-    "StrictHostKeyChecking=yes",
-    "-o",
-    "ConnectTimeout=5",
-    `root@${address}`,
-  ];
-}
-
 /** Runs a command on a node over SSH, as the program would connect. */
-export function ssh(address: string, command: string, input?: string, timeoutMs?: number): Run {
-  return inNamespace(
-    "ctl",
-    [...sshArgs(address).slice(0, -1), "-o", "BatchMode=yes", `root@${address}`, command],
+export function ssh(
+  address: string,
+  command: string,
+  input?: string,
+  timeoutMs?: number,
+  target: LabTarget = namespaceLab,
+): Run {
+  return inFullNamespace(
+    target.namespace,
+    [...sshArgs(address, target).slice(0, -1), "-o", "BatchMode=yes", `root@${address}`, command],
     input,
-    timeoutMs,
+    timeoutMs ?? target.timeoutMs,
   );
 }
 
 /** The lab's stand-in for the engine's RandomPassword: one key per rotation number, kept in the lab. */
-export function labAuthkey(rotation: number): string {
-  const dir = join(labDir, "authkeys");
+export function labAuthkey(rotation: number, target: LabTarget = namespaceLab): string {
+  const dir = target.authkeys;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, String(rotation));
   if (!existsSync(file)) writeFileSync(file, randomBytes(20).toString("hex"), { mode: 0o600 });
@@ -91,25 +134,34 @@ interface AppliedStep {
   readonly delete?: string;
 }
 
-const statePath = join(labDir, "applied.json");
-const loadState = (): Record<string, AppliedStep> =>
-  existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {};
-const saveState = (state: Record<string, AppliedStep>) =>
-  writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
+const loadState = (target: LabTarget): Record<string, AppliedStep> =>
+  existsSync(target.state) ? JSON.parse(readFileSync(target.state, "utf8")) : {};
+const saveState = (target: LabTarget, state: Record<string, AppliedStep>) =>
+  writeFileSync(target.state, JSON.stringify(state), { mode: 0o600 });
 
 /**
  * What each file and relocated path of the plan is on its node, as `pulumi refresh` reads it:
  * every read script of a node in one SSH session, each in its own subshell. A node that cannot
  * be read throws: never "no drift".
  */
-export function refresh(cluster: Cluster, plan: readonly Step[][]): Map<string, Drift> {
+export function refresh(
+  cluster: Cluster,
+  plan: readonly Step[][],
+  target: LabTarget = namespaceLab,
+): Map<string, Drift> {
   const drifted = new Map<string, Drift>();
   for (const node of cluster.nodes) {
     const steps = liveSteps(plan).filter((s) => s.node === node.name);
     const batch = steps
       .map((s) => `echo '@@${s.id}'\n( ${s.read} ) 2>&1 || echo "read-failed $?"`)
       .join("\n");
-    const run = ssh(node.ssh.host, remoteCommand(batch, node.ssh.user));
+    const run = ssh(
+      node.ssh.host,
+      remoteCommand(batch, node.ssh.user),
+      undefined,
+      undefined,
+      target,
+    );
     if (run.status !== 0)
       throw new Error(`refresh of ${node.name} failed: ${run.stdout}${run.stderr}`);
     const said = new Map<string, string>();
@@ -137,6 +189,8 @@ export interface ApplyOptions {
   readonly upgrade?: (step: Step) => Step;
   /** Read the live state first, as `pulumi up --refresh` does (the default). */
   readonly refresh?: boolean;
+  /** Where to apply from: the namespace lab unless told. */
+  readonly target?: LabTarget;
 }
 
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
@@ -152,17 +206,25 @@ const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
  */
 export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepResult[] {
   const upgrade = options.upgrade ?? ((step: Step) => step);
-  const plan = planSteps(cluster, labAuthkey(cluster.config.authkeysRotation)).map((steps) =>
-    steps.map(upgrade),
+  const target = options.target ?? namespaceLab;
+  const plan = planSteps(cluster, labAuthkey(cluster.config.authkeysRotation, target)).map(
+    (steps) => steps.map(upgrade),
   );
   const address = new Map(cluster.nodes.map((n) => [n.name, n.ssh.host]));
   const user = new Map(cluster.nodes.map((n) => [n.name, n.ssh.user]));
-  const state = loadState();
-  const drifted = options.refresh === false ? new Map<string, Drift>() : refresh(cluster, plan);
+  const state = loadState(target);
+  const drifted =
+    options.refresh === false ? new Map<string, Drift>() : refresh(cluster, plan, target);
   const results: StepResult[] = [];
   const runDelete = (key: string, applied: AppliedStep, why: string) => {
     if (!applied.delete) return;
-    const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
+    const run = ssh(
+      applied.address,
+      remoteCommand(applied.delete, applied.user),
+      undefined,
+      undefined,
+      target,
+    );
     if (run.status !== 0)
       throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
     results.push({
@@ -192,13 +254,15 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
     if (replacing && step.deleteBeforeReplace) {
       runDelete(key, previous, "replaced, deleted first");
       delete state[key];
-      saveState(state);
+      saveState(target, state);
     }
     const started = Date.now();
     const run = ssh(
       address.get(step.node)!,
       remoteCommand(step.create, user.get(step.node)!),
       step.stdin ?? "",
+      undefined,
+      target,
     );
     if (run.status !== 0) {
       throw new Error(
@@ -213,7 +277,7 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
       user: user.get(step.node)!,
       delete: step.delete,
     };
-    saveState(state);
+    saveState(target, state);
     results.push({
       node: step.node,
       id: step.id,
@@ -228,7 +292,7 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
     if (planned.has(key)) continue;
     runDelete(key, applied, "removed");
     delete state[key];
-    saveState(state);
+    saveState(target, state);
   }
   return results;
 }
@@ -237,18 +301,24 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
  * As `pulumi destroy`: every applied step's delete, in the reverse of the order they were
  * applied. Returns what each delete said.
  */
-export function destroyPlan(): { key: string; said: string }[] {
-  const state = loadState();
+export function destroyPlan(target: LabTarget = namespaceLab): { key: string; said: string }[] {
+  const state = loadState(target);
   const results: { key: string; said: string }[] = [];
   for (const [key, applied] of Object.entries(state).reverse()) {
     if (applied.delete) {
-      const run = ssh(applied.address, remoteCommand(applied.delete, applied.user));
+      const run = ssh(
+        applied.address,
+        remoteCommand(applied.delete, applied.user),
+        undefined,
+        undefined,
+        target,
+      );
       if (run.status !== 0)
         throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
       results.push({ key, said: lastLine(run.stdout) });
     }
     delete state[key];
-    saveState(state);
+    saveState(target, state);
   }
   return results;
 }

@@ -6,6 +6,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Cluster } from "../../model/cluster";
+import { describeCluster } from "../../model/cluster";
+import { parseStackConfig } from "../../model/stack-config";
+import { asProgramString, fromProgramString, readStackFiles } from "../../model/stack-files";
+import type { LabTarget } from "../lab/runner";
 
 export type Distro = "trixie" | "bookworm";
 export const distros: readonly Distro[] = ["trixie", "bookworm"];
@@ -179,4 +184,38 @@ export function vmLabLeftovers(): string[] {
   }).stdout;
   for (const pid of (qemu ?? "").split("\n").filter(Boolean)) left.push(`QEMU process ${pid}`);
   return left;
+}
+
+/** Where the lab's runner (tests/lab/runner.ts) applies the program's steps to the VMs from. */
+export const vmTarget: LabTarget = {
+  namespace: vmNamespace,
+  key: join(vmStateDir, "lab_key"),
+  knownHosts: join(vmStateDir, "known_hosts"),
+  state: join(vmStateDir, "applied.json"),
+  authkeys: join(vmStateDir, "authkeys"),
+  // The packages step installs from the lab's repository under emulation: minutes.
+  timeoutMs: 900_000,
+};
+
+/** The VMs' DRBD partition, by its stable name (the test checks it is /dev/vdb1). */
+export const vmDrbdDisk = "/dev/disk/by-id/virtio-hacl-drbd-part1";
+
+/**
+ * The cluster for the VMs: the lab stack (`Pulumi.lab.yaml`: same addresses, names, NICs — eth0
+ * the crossover, eth1 the LAN — VIP, zones, stonith `none` with its waiver), except the DRBD
+ * disk, which is a real partition here, why host keys are not in the stack, and a time server
+ * (the LAN host; none answers NTP there), so that the timesyncd step runs against real systemd.
+ * Derived in code, validated as any stack is; no stack file of its own.
+ */
+export function vmCluster(): Cluster {
+  const raw = readStackFiles(join(__dirname, "..", ".."), "lab");
+  const nodes = fromProgramString(raw.values.nodes ?? "[]") as Record<string, unknown>[];
+  const values = {
+    ...raw.values,
+    nodes: asProgramString(nodes.map((n) => ({ ...n, drbdDisk: vmDrbdDisk }))),
+    ntpServers: asProgramString([lanHost]),
+    skipHostKeyCheck:
+      "the VM lab's nodes are QEMU VMs booted and keyed by `npm run lab -- --vm` on this machine",
+  };
+  return describeCluster("vm-lab", parseStackConfig("vm-lab", { ...raw, values }));
 }
