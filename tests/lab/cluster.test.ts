@@ -387,6 +387,7 @@ describe("a cluster converged from two bare nodes", () => {
 
   it("reloads heartbeat for a new deadtime, the resources staying where they are", async () => {
     const [holder] = probe.vipHolders();
+    const logLines = probe.haLogLength();
     values = withValue(values, "heartbeat.deadtime", 2);
     const results = applyPlan(labOf(values));
     expect(ranIds(results)).toEqual(
@@ -394,7 +395,16 @@ describe("a cluster converged from two bare nodes", () => {
     );
     for (const node of probe.nodes)
       expect(probe.onNode(node.name, "grep ^deadtime /etc/ha.d/ha.cf").trim()).toBe("deadtime 2");
-    expect(await probe.waitFor(() => probe.bothNodesUp(), 60_000, 500)).toBeDefined();
+    // A changed ha.cf makes heartbeat restart itself, keeping its resources, a moment after the
+    // reread: done once both nodes have restarted and see each other again.
+    expect(
+      await probe.waitFor(
+        () => probe.restartsSince(logLines).every((n) => n > 0) && probe.bothNodesUp(),
+        60_000,
+        500,
+      ),
+    ).toBeDefined();
+    expect(probe.groupsMovedSince(logLines)).toEqual([]);
     expect(probe.vipHolders()).toEqual([holder]);
     expect(probe.serving(answer)).toBe(true);
   });

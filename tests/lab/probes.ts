@@ -208,3 +208,15 @@ export function groupsMovedSince(lengths: readonly number[]): string[] {
       .map((line) => `${n.name}: ${line}`),
   );
 }
+
+/** How many times heartbeat restarted itself (a changed ha.cf) on each node since `lengths`. */
+export function restartsSince(lengths: readonly number[]): number[] {
+  return nodes.map((n, i) =>
+    Number(
+      onNode(
+        n.name,
+        `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -c 'Performing heartbeat restart exec' || true`,
+      ),
+    ),
+  );
+}
