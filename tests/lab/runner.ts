@@ -218,19 +218,10 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
   const results: StepResult[] = [];
   const runDelete = (key: string, applied: AppliedStep, why: string) => {
     if (!applied.delete) return;
-    const run = ssh(
-      applied.address,
-      remoteCommand(applied.delete, applied.user),
-      undefined,
-      undefined,
-      target,
-    );
-    if (run.status !== 0)
-      throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
     results.push({
       node: applied.node,
       id: `${key.split("/")[1]} (${why})`,
-      said: lastLine(run.stdout),
+      said: appliedDelete(key, applied, target),
       ran: true,
       ms: 0,
     });
@@ -297,6 +288,20 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
   return results;
 }
 
+/** Runs the delete an applied step kept, as the engine runs the one in its state; what it said. */
+function appliedDelete(key: string, applied: AppliedStep, target: LabTarget): string {
+  const run = ssh(
+    applied.address,
+    remoteCommand(applied.delete!, applied.user),
+    undefined,
+    undefined,
+    target,
+  );
+  if (run.status !== 0)
+    throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
+  return lastLine(run.stdout);
+}
+
 /**
  * As `pulumi destroy`: every applied step's delete, in the reverse of the order they were
  * applied. Returns what each delete said.
@@ -305,18 +310,7 @@ export function destroyPlan(target: LabTarget = namespaceLab): { key: string; sa
   const state = loadState(target);
   const results: { key: string; said: string }[] = [];
   for (const [key, applied] of Object.entries(state).reverse()) {
-    if (applied.delete) {
-      const run = ssh(
-        applied.address,
-        remoteCommand(applied.delete, applied.user),
-        undefined,
-        undefined,
-        target,
-      );
-      if (run.status !== 0)
-        throw new Error(`delete of ${key} failed (exit ${run.status}): ${run.stdout}${run.stderr}`);
-      results.push({ key, said: lastLine(run.stdout) });
-    }
+    if (applied.delete) results.push({ key, said: appliedDelete(key, applied, target) });
     delete state[key];
     saveState(target, state);
   }
