@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clusterFromEngine } from "./components/engine-config";
+import { bmcPasswordsFromEngine, clusterFromEngine } from "./components/engine-config";
 import { HaCluster } from "./components/ha-cluster";
 
 // Validation throws here, listing every problem, before any resource is registered.
@@ -12,6 +12,8 @@ const ha = new HaCluster("hacluster", {
     privateKey: config.getSecret("sshPrivateKey"),
     privateKeyPassword: config.getSecret("sshPrivateKeyPassword"),
   },
+  bmcPasswords:
+    cluster.config.stonith.type === "external/ipmi" ? bmcPasswordsFromEngine(cluster) : undefined,
 });
 
 export const nodes = ha.nodes;

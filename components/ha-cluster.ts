@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../model/cluster";
 import { renderNodeFiles } from "../render/node-files";
 import { fingerprintOf } from "../render/file-step";
+import { withBmcPassword } from "../render/engine-secret";
 import { finalAuthkeys } from "../render/node-file";
 import { planSteps } from "../render/plan";
-import type { ComponentKind } from "../render/step";
+import type { ComponentKind, Step } from "../render/step";
 import { AuthKeys } from "./auth-keys";
 import { addressOf, checkHostKeys, connectionTo, SshCredentials } from "./connection";
 import { CronJobs } from "./cron-jobs";
@@ -20,6 +21,11 @@ export interface HaClusterArgs {
   /** The validated cluster (`loadClusterFromFiles` or `clusterFromEngine`). */
   readonly cluster: Cluster;
   readonly credentials: SshCredentials;
+  /**
+   * Each node's BMC password, by node name, for stonith.type external/ipmi: its peer's
+   * stonith.cfg holds it. Secret; required only with external/ipmi.
+   */
+  readonly bmcPasswords?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -91,7 +97,16 @@ export class HaCluster extends pulumi.ComponentResource {
         },
         opts,
       );
-      new Heartbeat(child("heartbeat"), { ...steps("heartbeat"), cluster }, opts);
+      const heartbeat = steps("heartbeat");
+      new Heartbeat(
+        child("heartbeat"),
+        {
+          ...heartbeat,
+          cluster,
+          secretContent: stonithContent(heartbeat.steps, node.peer.name, args.bmcPasswords),
+        },
+        opts,
+      );
       new CronJobs(
         child("cron-jobs"),
         { ...steps("cron-jobs"), node, drbdReconnect: config.cron.drbdReconnect },
@@ -134,4 +149,22 @@ export class HaCluster extends pulumi.ComponentResource {
       fileChecksums: this.fileChecksums,
     });
   }
+}
+
+/**
+ * A node's stonith.cfg with its peer's BMC password in the place the plan leaves for it, as a
+ * secret; none where the file holds no secret (every type but external/ipmi).
+ */
+function stonithContent(
+  steps: readonly Step[],
+  peer: string,
+  passwords: HaClusterArgs["bmcPasswords"],
+): Map<string, pulumi.Output<string>> {
+  const step = steps.find((s) => s.id === "stonith-cfg" && s.secret);
+  if (step === undefined) return new Map();
+  const password = passwords?.[peer];
+  if (password === undefined) throw new Error(`stonith.cfg needs ${peer}'s BMC password`);
+  return new Map([
+    [step.id, pulumi.secret(pulumi.output(password).apply((p) => withBmcPassword(step.stdin!, p)))],
+  ]);
 }

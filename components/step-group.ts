@@ -6,6 +6,8 @@ export interface StepGroupArgs {
   /** This component's steps on one node, in the order they run. */
   readonly steps: readonly Step[];
   readonly nodeSteps: NodeSteps;
+  /** The content of each secret file step, by step id: the secret is the engine's, not the plan's. */
+  readonly secretContent?: ReadonlyMap<string, pulumi.Output<string>>;
 }
 
 /** A component whose children are remote steps on one node. */
@@ -23,7 +25,9 @@ export abstract class StepGroup extends pulumi.ComponentResource {
   ) {
     // Args carry secrets and whole scripts: not recorded as the component's inputs.
     super(type, name, {}, opts);
-    const made = args.steps.map((step) => stepResource(step, args.nodeSteps, this));
+    const made = args.steps.map((step) =>
+      stepResource(step, args.nodeSteps, this, args.secretContent?.get(step.id)),
+    );
     this.resources = made.map((m) => m.resource);
     this.results = pulumi.all(made.map((m) => m.said));
   }

@@ -4,6 +4,7 @@ import { inSubnet, networkOf, subnetsOverlap } from "./ipv4";
 import { linkChecks } from "./link-checks";
 import { isUnder } from "./paths";
 import { portChecks } from "./port-checks";
+import { stonithChecks } from "./stonith-checks";
 import { ConfigProblem, setCommand } from "./problem";
 import type { StackConfig } from "./schema";
 
@@ -459,4 +460,5 @@ export const crossChecks: readonly CrossCheck[] = [
   ...addressChecks,
   ...portChecks,
   ...linkChecks,
+  ...stonithChecks,
 ];

@@ -235,6 +235,37 @@ const sshConnection = z.strictObject({
     .optional(),
 });
 
+/** What stands in a secret's place wherever the model holds the config: never its value. */
+export const secretMarker = "[secret]";
+
+/** A BMC user: IPMI keeps 16 bytes; stonith.cfg separates its fields with blanks. */
+const bmcUser = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._-]{1,16}$/,
+    "must be 1 to 16 letters, digits, '.', '_' or '-': IPMI keeps 16 bytes for a user name, and stonith.cfg separates its fields with blanks",
+  );
+
+/** The node's out-of-band power control, which its peer fences it through (stonith external/ipmi). */
+const bmc = z.strictObject({
+  /** The BMC's address on the management network (IPMI over LAN, UDP 623). */
+  address: hostAddress("remote"),
+  /** The BMC user the peer logs in as, with operator or administrator rights. */
+  user: bmcUser,
+  /**
+   * The BMC password, a secret: `pulumi config set --secret --path 'nodes[i].bmc.password'`.
+   * The model holds the marker only; the program reads the value from the engine.
+   */
+  password: z.string().optional(),
+  /** ipmitool's interface: `lanplus` (IPMI 2.0, RMCP+) or `lan` (IPMI 1.5). @default "lanplus" */
+  interface: z.enum(["lanplus", "lan"]).default("lanplus"),
+  /**
+   * The RMCP+ cipher suite (ipmitool -C), for a BMC that does not answer ipmitool's question
+   * for its suites (each fencing then waits 10 s for the answer). No default: ipmitool asks.
+   */
+  cipherSuite: z.number().int().min(0).max(17).optional(),
+});
+
 const node = z.strictObject({
   /** The node's name, exactly as `uname -n` prints it: heartbeat and DRBD match on it. */
   name: hostName,
@@ -268,6 +299,8 @@ const node = z.strictObject({
     .default(1500),
   /** Partition DRBD owns on this node. Never the root disk; not in fstab. */
   drbdDisk: blockDevice,
+  /** The node's BMC, for stonith.type external/ipmi. No default. */
+  bmc: bmc.optional(),
 });
 
 const vip = z.strictObject({
@@ -444,7 +477,7 @@ const drbd = z.strictObject({
 
 const stonith = z.strictObject({
   /** The STONITH plugin. Must be chosen: `none` needs a waiver. */
-  type: z.enum(["meatware", "external/ssh", "ssh", "suicide", "none"]),
+  type: z.enum(["meatware", "external/ipmi", "external/ssh", "ssh", "suicide", "none"]),
   /** Why the cluster runs with no fencing (type none), or with a testing-only plugin (ssh, external/ssh). */
   waiver: waiver.optional(),
 });
@@ -596,6 +629,7 @@ export const stackConfigSchema = z.strictObject({
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type NodeConfig = StackConfig["nodes"][number];
+export type BmcConfig = NonNullable<NodeConfig["bmc"]>;
 export type RelocatedPath = z.output<typeof relocatedPath>;
 
 /** Secret keys of the stack. They are read by the Pulumi program, never by the model. */

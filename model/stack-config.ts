@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { withoutBmcPasswords } from "./bmc-passwords";
 import { crossChecks } from "./cross-checks";
 import { ConfigError, ConfigProblem, keyOf, setCommand } from "./problem";
 import { secretKeys, StackConfig, stackConfigSchema } from "./schema";
@@ -11,7 +12,10 @@ import { fromProgramString } from "./stack-files";
  */
 export interface RawStackConfig {
   readonly values: Readonly<Record<string, string>>;
-  /** Keys whose value is stored encrypted (`pulumi config set --secret`). */
+  /**
+   * Keys whose value is stored encrypted (`pulumi config set --secret`), nested ones by their
+   * path (`nodes[0].bmc.password`).
+   */
   readonly secretKeys: ReadonlySet<string>;
 }
 
@@ -60,6 +64,12 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
         });
         continue;
       }
+    }
+    if (key === "nodes") {
+      // Before anything parses it: no message may quote a BMC password.
+      const redacted = withoutBmcPasswords(value, raw.secretKeys);
+      value = redacted.nodes;
+      problems.push(...redacted.problems);
     }
     const result = shape[key].safeParse(value);
     if (result.success) {

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { secretMarker } from "./schema";
 import type { RawStackConfig } from "./stack-config";
 
 const namespace = "hacluster";
@@ -36,12 +37,28 @@ export function readStackFiles(projectDir: string, stack: string): RawStackConfi
     if (key === undefined) continue;
     if (value !== null && typeof value === "object" && "secure" in value) {
       secretKeys.add(key);
-      values[key] = "[secret]";
+      values[key] = secretMarker;
     } else {
-      values[key] = asProgramString(value);
+      // A secret set with --path (`nodes[0].bmc.password`) sits encrypted inside its key.
+      values[key] = asProgramString(withoutNestedSecrets(value, key, secretKeys));
     }
   }
   return { values, secretKeys };
+}
+
+/** `value` with each nested `{ secure: ... }` as the marker, its key (`nodes[0].bmc.password`) noted. */
+function withoutNestedSecrets(value: unknown, key: string, secretKeys: Set<string>): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (!Array.isArray(value) && "secure" in value) {
+    secretKeys.add(key);
+    return secretMarker;
+  }
+  if (Array.isArray(value)) {
+    return value.map((v, i) => withoutNestedSecrets(v, `${key}[${i}]`, secretKeys));
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, withoutNestedSecrets(v, `${key}.${k}`, secretKeys)]),
+  );
 }
 
 /** `hacluster:nodes` → `nodes`; keys of other namespaces (providers' settings) are not ours. */

@@ -15,3 +15,36 @@ export function maskAuthkeys(content: string): string {
     key === engineSecretPlaceholder ? line : `${head} <secret>`,
   );
 }
+
+/** How a secret file's secrets are hidden for its checksum, here and on the node alike. */
+export type SecretMask = "authkeys" | "stonith-password";
+
+/**
+ * Each mask twice, as JavaScript and as `sed -E` on the node, each turning the secret into
+ * `<secret>`: a checksum never depends on a secret. authkeys: what follows the method on each key
+ * line. stonith.cfg for external/ipmi: the fourth field of its line (hostname ipaddr userid
+ * passwd interface), which is the BMC password.
+ */
+export const secretMasks: Record<SecretMask, { readonly js: RegExp; readonly sed: string }> = {
+  authkeys: { js: /^(\d+ \S+) .*$/gm, sed: "s/^([0-9]+ [^ ]+) .*$/\\1 <secret>/" },
+  "stonith-password": {
+    js: /^([^#\s]\S* \S+ \S+) \S+/gm,
+    sed: "s/^([^# ][^ ]* [^ ]+ [^ ]+) [^ ]+/\\1 <secret>/",
+  },
+};
+
+/** What stands in the BMC password in a rendered stonith.cfg: `pulumi up` writes the password. */
+export const bmcPasswordPlaceholder = "<secret>";
+
+/** stonith.cfg as the node receives it: the peer's BMC password in the placeholder's field. */
+export function withBmcPassword(stonithCfg: string, password: string): string {
+  let placed = 0;
+  // A function, not a replacement string: `$&` or `$1` in a password must stay as typed.
+  const content = stonithCfg.replace(secretMasks["stonith-password"].js, (line, head: string) => {
+    if (line !== `${head} ${bmcPasswordPlaceholder}`) return line;
+    placed += 1;
+    return `${head} ${password}`;
+  });
+  if (placed !== 1) throw new Error("stonith.cfg has no place for the BMC password");
+  return content;
+}

@@ -1,7 +1,9 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { basename } from "node:path";
+import { secretMasks } from "./engine-secret";
 import { authkeysIndex, NodeFile, Reader } from "./node-file";
 import { remoteFileScripts } from "./remote-file-scripts";
+import { heartbeatEnvironmentHook, stonithEnvironmentPrefix } from "./stonith-environment";
 import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
 import { renderTemplate } from "./templates";
 
@@ -11,8 +13,10 @@ import { renderTemplate } from "./templates";
  */
 const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
   // A running heartbeat rereads its files, keeping its resources where they are.
-  heartbeat: () =>
-    'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
+  // `heartbeat -r` reads every file itself, and with them runs the STONITH plugin's status.
+  heartbeat: (_f, c) =>
+    `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then ${stonithEnvironmentPrefix(c)}/usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi`,
+  "heartbeat-environment": () => heartbeatEnvironmentHook(),
   drbd: (_f, c) =>
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
   named: () =>
@@ -34,9 +38,11 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     'if [ -d /run/systemd/system ] && systemctl cat systemd-timesyncd >/dev/null 2>&1; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; else did="not used: another time daemon keeps the time here"; fi',
 };
 
-/** Heartbeat's keys never leave stdin: the fingerprint of authkeys masks them. */
+/** Secrets never leave stdin: the fingerprint of a secret file masks them. */
 function masked(file: NodeFile): string {
-  return file.secret ? file.content.replace(/^(\d+ \S+) .*$/gm, "$1 <secret>") : file.content;
+  return file.secret
+    ? file.content.replace(secretMasks[file.secretMask ?? "authkeys"].js, "$1 <secret>")
+    : file.content;
 }
 
 /** sha256 of what a file step writes, its secrets masked: safe in state, outputs and triggers. */
@@ -45,12 +51,13 @@ export function fingerprintOf(file: NodeFile): string {
 }
 
 /** The node-side twin of `fingerprintOf`: hashes the file as the node holds it, keys masked. */
-export function fingerprintCommand(file: Pick<NodeFile, "kind" | "secret">): string {
+export function fingerprintCommand(file: Pick<NodeFile, "kind" | "secret" | "secretMask">): string {
   if (file.kind === "block") {
     return `sed -n '/^# BEGIN hacluster/,/^# END hacluster/p' "$path" | sha256sum | cut -c1-64`;
   }
   if (file.secret) {
-    return `sed -E 's/^([0-9]+ [^ ]+) .*$/\\1 <secret>/' "$path" | sha256sum | cut -c1-64`;
+    const sed = secretMasks[file.secretMask ?? "authkeys"].sed;
+    return `sed -E '${sed}' "$path" | sha256sum | cut -c1-64`;
   }
   return `sha256sum <"$path" | cut -c1-64`;
 }
@@ -90,6 +97,7 @@ export function fileStep(
       owner: file.owner,
       group: file.group,
       secret: file.secret,
+      ...(file.secretMask === undefined ? {} : { secretMask: file.secretMask }),
       kind: file.kind,
       onReplicatedVolume: file.onReplicatedVolume,
       supersedes: file.supersedes,

@@ -1,3 +1,5 @@
+import type { SecretMask } from "./engine-secret";
+
 /** One file a node receives, rendered. */
 export interface NodeFile {
   /** Stable name of the file, used in step and resource names: `ha-cf`, `authkeys`. */
@@ -11,6 +13,8 @@ export interface NodeFile {
   readonly content: string;
   /** Holds a secret: sent on stdin only, never logged, never in outputs. */
   readonly secret: boolean;
+  /** Where a secret file's secrets are, for its checksum. @default "authkeys" */
+  readonly secretMask?: SecretMask;
   /** `block`: the content is a marked block inside a file the node already has (/etc/hosts). */
   readonly kind: "file" | "block";
   /** Lives on the replicated volume: written on the node that has it mounted. */
@@ -24,9 +28,20 @@ export interface NodeFile {
   readonly supersedes?: string;
 }
 
-/** Who rereads a changed file: a daemon, or the boot-time script or unit it is. */
+/**
+ * Who rereads a changed file: a daemon, or the boot-time script or unit it is; for
+ * `heartbeat-environment`, the environment heartbeat is started with.
+ */
 export type Reader =
-  "heartbeat" | "drbd" | "named" | "squid" | "apparmor" | "network" | "systemd" | "timesyncd";
+  | "heartbeat"
+  | "heartbeat-environment"
+  | "drbd"
+  | "named"
+  | "squid"
+  | "apparmor"
+  | "network"
+  | "systemd"
+  | "timesyncd";
 
 /** The heartbeat keys a node's authkeys lists, and which one signs. */
 export interface AuthkeysSecret {

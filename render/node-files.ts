@@ -1,5 +1,6 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { AuthkeysSecret, NodeFile, Reader } from "./node-file";
+import { usesIpmi } from "./stonith-environment";
 import { renderTemplate } from "./templates";
 import { nodeView, zoneView } from "./view";
 
@@ -11,6 +12,7 @@ interface FileSpec {
   readonly owner?: string;
   readonly group?: string;
   readonly secret?: boolean;
+  readonly secretMask?: NodeFile["secretMask"];
   readonly kind?: NodeFile["kind"];
   readonly comment?: string;
   readonly extra?: object;
@@ -64,6 +66,7 @@ export function renderNodeFiles(
       template: "etc/ha.d/authkeys.mustache",
       mode: "0600",
       secret: true,
+      secretMask: "authkeys",
     },
     {
       id: "resource-script",
@@ -72,12 +75,31 @@ export function renderNodeFiles(
       template: "etc/ha.d/resource.d/hacluster-services.mustache",
       mode: "0755",
     },
+    // external/ipmi: the environment heartbeat hands its STONITH plugin, before the config
+    // that makes heartbeat run the plugin.
+    ...when(
+      usesIpmi(cluster),
+      {
+        id: "heartbeat-unit-env",
+        readBy: "heartbeat-environment",
+        path: "/etc/systemd/system/heartbeat.service.d/hacluster-stonith.conf",
+        template: "etc/systemd/system/heartbeat.service.d/hacluster-stonith.conf.mustache",
+      },
+      {
+        id: "heartbeat-defaults",
+        readBy: "heartbeat-environment",
+        path: "/etc/default/heartbeat",
+        template: "etc/default/heartbeat.mustache",
+      },
+    ),
     ...when(config.stonith.type !== "none", {
       id: "stonith-cfg",
       readBy: "heartbeat",
       path: "/etc/ha.d/stonith.cfg",
       template: "etc/ha.d/stonith.cfg.mustache",
       mode: "0600",
+      // With external/ipmi it holds the peer's BMC password.
+      ...(usesIpmi(cluster) ? { secret: true, secretMask: "stonith-password" as const } : {}),
     }),
     ...when(config.drbd.kernelModule.mode === "source", {
       id: "drbd-kernel-hook",
@@ -146,6 +168,7 @@ export function renderNodeFiles(
       owner: spec.owner ?? "root",
       group: spec.group ?? "root",
       secret: spec.secret ?? false,
+      ...(spec.secretMask === undefined ? {} : { secretMask: spec.secretMask }),
       kind: spec.kind ?? "file",
       readBy: spec.readBy,
       supersedes: spec.supersedes,

@@ -4,6 +4,7 @@ import { finalAuthkeys } from "./node-file";
 import { relocatedPathScripts, relocationTarget } from "./relocated-path-scripts";
 import { renderNodeFiles } from "./node-files";
 import { ComponentKind, makeStep, Step } from "./step";
+import { usesIpmi } from "./stonith-environment";
 import { renderTemplate } from "./templates";
 
 /** Debian packages every node needs. */
@@ -23,6 +24,8 @@ function packagesFor(cluster: Cluster): string {
     "cron",
     "logrotate",
     ...fs,
+    // external/ipmi runs ipmitool, which cluster-glue does not depend on.
+    ...(usesIpmi(cluster) ? ["ipmitool"] : []),
   ].join(" ");
 }
 
@@ -137,7 +140,17 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {
         delete: script("dopd-permissions-remove"),
       }),
-      ...fileSteps(["resource-script", "stonith-cfg", "ha-cf", "haresources"], "heartbeat"),
+      ...fileSteps(
+        [
+          "resource-script",
+          "heartbeat-unit-env",
+          "heartbeat-defaults",
+          "stonith-cfg",
+          "ha-cf",
+          "haresources",
+        ],
+        "heartbeat",
+      ),
       // A rotation, each stage on both nodes before the next: accept the new key, sign with it,
       // drop the others. Heartbeat accepts every key listed, so nothing fails over.
       fileStep(cluster, node, authkeysFile, "authkeys", {

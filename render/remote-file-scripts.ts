@@ -6,7 +6,15 @@ import { fingerprintCommand } from "./file-step";
 /** What a file is on its node, its content aside. */
 export type FileShape = Pick<
   NodeFile,
-  "path" | "mode" | "owner" | "group" | "secret" | "kind" | "onReplicatedVolume" | "supersedes"
+  | "path"
+  | "mode"
+  | "owner"
+  | "group"
+  | "secret"
+  | "secretMask"
+  | "kind"
+  | "onReplicatedVolume"
+  | "supersedes"
 >;
 
 export interface FileWriting {

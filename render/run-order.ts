@@ -31,3 +31,28 @@ export function runOrder<S extends OrderedStep>(plan: readonly (readonly S[])[])
   }
   return order;
 }
+
+/**
+ * The same steps in waves: each wave holds the steps whose dependencies all ran in earlier
+ * waves, at most one per node (a node's steps form a chain). The engine runs such steps side by
+ * side; the lab does too, so a missing dependency between nodes shows there as it would in `up`.
+ */
+export function runWaves<S extends OrderedStep>(plan: readonly (readonly S[])[]): S[][] {
+  const previous = new Map<string, string>();
+  for (const steps of plan)
+    steps.forEach((s, i) => i > 0 && previous.set(stepKey(s), stepKey(steps[i - 1])));
+  const done = new Set<string>();
+  const waves: S[][] = [];
+  let left = runOrder(plan);
+  while (left.length > 0) {
+    const wave = left.filter((s) =>
+      [previous.get(stepKey(s)), ...s.after.map(stepKey)].every(
+        (k) => k === undefined || done.has(k),
+      ),
+    );
+    for (const s of wave) done.add(stepKey(s));
+    left = left.filter((s) => !done.has(stepKey(s)));
+    waves.push(wave);
+  }
+  return waves;
+}

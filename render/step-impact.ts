@@ -34,6 +34,8 @@ const rereadImpacts: Readonly<Record<Reader, string | undefined>> = {
   apparmor: undefined,
   // daemon-reload and enabling a unit at boot start nothing now.
   systemd: undefined,
+  // Heartbeat's environment is read at its next start: nothing is restarted for it.
+  "heartbeat-environment": undefined,
 };
 
 /** What running a step (`run`) or its delete (`delete`) does to the running cluster, if anything. */

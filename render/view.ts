@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { haTime, seconds } from "../model/duration";
 import type { RelocatedPath } from "../model/schema";
+import { bmcPasswordPlaceholder } from "./engine-secret";
 import type { AuthkeysSecret } from "./node-file";
+import { stonithEnvironment, usesIpmi } from "./stonith-environment";
 
 /**
  * Everything a template may ask about one node of the cluster, with the decisions made here
@@ -33,6 +35,8 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
     }),
     ipfail: cluster.ipfail,
     stonithEnabled: stonith.type !== "none",
+    stonithIpmi: usesIpmi(cluster) ? ipmiView(cluster, node) : false,
+    stonithEnvironment,
     vipSpec: [config.vip.address, config.vip.prefix, cluster.vipInterface]
       .filter((part) => part !== undefined)
       .join("/"),
@@ -48,6 +52,26 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
       signing: authkeys.signing,
       keys: authkeys.keys.map((k) => ({ ...k, method: config.authkeys.method })),
     },
+  };
+}
+
+/**
+ * The peer's BMC as stonith.cfg names it. The password's place holds the placeholder: the
+ * program writes the secret there when it applies the file (render/engine-secret.ts).
+ */
+function ipmiView(cluster: Cluster, node: ClusterNode) {
+  const peerIndex = cluster.nodes.findIndex((n) => n.name === node.peer.name);
+  const bmc = node.peer.bmc;
+  if (bmc === undefined) throw new Error(`${node.peer.name} has no BMC for external/ipmi`);
+  return {
+    address: bmc.address,
+    user: bmc.user,
+    password: bmcPasswordPlaceholder,
+    passwordKey: `nodes[${peerIndex}].bmc.password`,
+    // The last parameter takes the rest of the line, and the plugin splits it into ipmitool's
+    // options: the cipher suite travels there.
+    interfaceText:
+      bmc.cipherSuite === undefined ? bmc.interface : `${bmc.interface} -C ${bmc.cipherSuite}`,
   };
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of scripts/debian-packages.txt that are missing, without letting
-# their maintainer scripts start squid, named or heartbeat on this machine.
+# Installs the Debian packages of the lists given (paths from the project's root; by default
+# scripts/debian-packages.txt) that are missing, without letting their maintainer scripts start
+# squid, named or heartbeat on this machine. One name a line; `#` starts a comment.
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/.."
+lists=("$@")
+[ "${#lists[@]}" -gt 0 ] || lists=(scripts/debian-packages.txt)
 
-mapfile -t wanted < <(grep -v '^#' debian-packages.txt | grep -v '^$')
+mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "${lists[@]}" | grep -v '^$' | sort -u)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

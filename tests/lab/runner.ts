@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Cluster } from "../../model/cluster";
 import { Drift, driftOf, liveSteps } from "../../render/drift";
+import { bmcPasswordPlaceholder, withBmcPassword } from "../../render/engine-secret";
 import { planSteps } from "../../render/plan";
-import { runOrder } from "../../render/run-order";
+import { runWaves } from "../../render/run-order";
 import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
 
 export const labDir = "/run/hacluster-lab";
@@ -24,6 +25,11 @@ export interface LabTarget {
   readonly state: string;
   /** The lab's stand-in for the engine's RandomPassword: one key per rotation number. */
   readonly authkeys: string;
+  /**
+   * The file of the lab's BMC password, for a stack fencing through IPMI: the runner puts it in
+   * stonith.cfg, as the engine puts the stack's secret there.
+   */
+  readonly bmcPassword?: string;
   /** How long one SSH session (a step, a refresh) may take; two minutes unless told. */
   readonly timeoutMs?: number;
 }
@@ -104,6 +110,56 @@ export function ssh(
   );
 }
 
+/**
+ * Runs commands on nodes side by side (tests/lab/side-by-side.sh), as the engine runs steps
+ * that do not wait for each other; one command runs directly. Inputs go through files in a
+ * private folder of the lab's state (tmpfs), removed after.
+ */
+export function sshSideBySide(
+  runs: readonly { address: string; command: string; input: string }[],
+  target: LabTarget = namespaceLab,
+): Run[] {
+  if (runs.length === 1)
+    return [ssh(runs[0].address, runs[0].command, runs[0].input, undefined, target)];
+  const batch = mkdtempSync(join(dirname(target.state), "side-by-side-"));
+  try {
+    runs.forEach((r, i) => {
+      const words = [
+        "ip",
+        "netns",
+        "exec",
+        target.namespace,
+        ...sshArgs(r.address, target).slice(0, -1),
+        "-o",
+        "BatchMode=yes",
+        `root@${r.address}`,
+        r.command,
+      ];
+      writeFileSync(join(batch, `${i}.args`), words.map((w) => `${w}\0`).join(""), { mode: 0o600 });
+      writeFileSync(join(batch, `${i}.in`), r.input, { mode: 0o600 });
+    });
+    const run = spawnSync("bash", [join(__dirname, "side-by-side.sh"), batch], {
+      stdio: "ignore",
+      timeout: target.timeoutMs ?? 120_000,
+    });
+    return runs.map((_, i) => {
+      const read = (ext: string) =>
+        existsSync(join(batch, `${i}.${ext}`))
+          ? readFileSync(join(batch, `${i}.${ext}`), "utf8")
+          : "";
+      const rc = read("rc").trim();
+      return {
+        status: rc === "" ? -1 : Number(rc),
+        stdout: read("out"),
+        stderr:
+          read("err") || (rc === "" ? `no exit status (${run.error?.message ?? "killed"})` : ""),
+      };
+    });
+  } finally {
+    rmSync(batch, { recursive: true, force: true });
+  }
+}
+
 /** The lab's stand-in for the engine's RandomPassword: one key per rotation number, kept in the lab. */
 export function labAuthkey(rotation: number, target: LabTarget = namespaceLab): string {
   const dir = target.authkeys;
@@ -111,6 +167,14 @@ export function labAuthkey(rotation: number, target: LabTarget = namespaceLab): 
   const file = join(dir, String(rotation));
   if (!existsSync(file)) writeFileSync(file, randomBytes(20).toString("hex"), { mode: 0o600 });
   return readFileSync(file, "utf8");
+}
+
+/** A step as the engine hands it over: stonith.cfg with the BMC password in its place. */
+function withLabSecrets(step: Step, target: LabTarget): Step {
+  if (step.id !== "stonith-cfg" || !step.stdin?.includes(bmcPasswordPlaceholder)) return step;
+  if (!target.bmcPassword) throw new Error(`${stepKey(step)}: the lab has no BMC password`);
+  const password = readFileSync(target.bmcPassword, "utf8").trim();
+  return { ...step, stdin: withBmcPassword(step.stdin, password) };
 }
 
 export interface StepResult {
@@ -208,7 +272,7 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
   const upgrade = options.upgrade ?? ((step: Step) => step);
   const target = options.target ?? namespaceLab;
   const plan = planSteps(cluster, labAuthkey(cluster.config.authkeysRotation, target)).map(
-    (steps) => steps.map(upgrade),
+    (steps) => steps.map((step) => upgrade(withLabSecrets(step, target))),
   );
   const address = new Map(cluster.nodes.map((n) => [n.name, n.ssh.host]));
   const user = new Map(cluster.nodes.map((n) => [n.name, n.ssh.user]));
@@ -226,57 +290,75 @@ export function applyPlan(cluster: Cluster, options: ApplyOptions = {}): StepRes
       ms: 0,
     });
   };
-  for (const step of runOrder(plan)) {
-    const key = stepKey(step);
-    const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin]));
-    const previous = state[key];
-    const replacing = previous !== undefined && (options.replace ?? []).includes(key);
-    const drift = previous === undefined ? undefined : drifted.get(key);
-    if (!options.everyStep && !replacing && !drift && previous?.inputs === inputs) {
-      results.push({
-        node: step.node,
-        id: step.id,
-        said: "unchanged: not run, nothing changed",
-        ran: false,
-        ms: 0,
-      });
-      continue;
+  for (const wave of runWaves(plan)) {
+    const due: { step: Step; key: string; inputs: string; drift?: Drift; replacing: boolean }[] =
+      [];
+    for (const step of wave) {
+      const key = stepKey(step);
+      const inputs = sha256(JSON.stringify([step.create, step.delete, step.stdin]));
+      const previous = state[key];
+      const replacing = previous !== undefined && (options.replace ?? []).includes(key);
+      const drift = previous === undefined ? undefined : drifted.get(key);
+      if (!options.everyStep && !replacing && !drift && previous?.inputs === inputs) {
+        results.push({
+          node: step.node,
+          id: step.id,
+          said: "unchanged: not run, nothing changed",
+          ran: false,
+          ms: 0,
+        });
+      } else due.push({ step, key, inputs, drift, replacing });
     }
-    if (replacing && step.deleteBeforeReplace) {
-      runDelete(key, previous, "replaced, deleted first");
-      delete state[key];
-      saveState(target, state);
-    }
-    const started = Date.now();
-    const run = ssh(
-      address.get(step.node)!,
-      remoteCommand(step.create, user.get(step.node)!),
-      step.stdin ?? "",
-      undefined,
-      target,
-    );
-    if (run.status !== 0) {
-      throw new Error(
-        `step ${key} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
+    // A replacement runs alone, so that its delete comes right before its create.
+    const batches = due.some((d) => d.replacing) ? due.map((d) => [d]) : due.length ? [due] : [];
+    for (const batch of batches) {
+      for (const { key, replacing, step } of batch) {
+        if (replacing && step.deleteBeforeReplace) {
+          runDelete(key, state[key], "replaced, deleted first");
+          delete state[key];
+          saveState(target, state);
+        }
+      }
+      const started = Date.now();
+      const runs = sshSideBySide(
+        batch.map(({ step }) => ({
+          address: address.get(step.node)!,
+          command: remoteCommand(step.create, user.get(step.node)!),
+          input: step.stdin ?? "",
+        })),
+        target,
       );
+      const failures: string[] = [];
+      batch.forEach(({ step, key, inputs, drift, replacing }, i) => {
+        const run = runs[i];
+        if (run.status !== 0) {
+          failures.push(
+            `step ${key} failed (exit ${run.status}): ${step.secret ? "[output of a secret step not shown]" : `${run.stdout}${run.stderr}`}`,
+          );
+          return;
+        }
+        const previous = state[key];
+        if (replacing && !step.deleteBeforeReplace)
+          runDelete(key, previous, "replaced, old deleted");
+        state[key] = {
+          inputs,
+          node: step.node,
+          address: address.get(step.node)!,
+          user: user.get(step.node)!,
+          delete: step.delete,
+        };
+        results.push({
+          node: step.node,
+          id: step.id,
+          said: lastLine(run.stdout),
+          ran: true,
+          ms: Date.now() - started,
+          ...(drift ? { drift: drift.differs } : {}),
+        });
+      });
+      saveState(target, state);
+      if (failures.length > 0) throw new Error(failures.join("\n"));
     }
-    if (replacing && !step.deleteBeforeReplace) runDelete(key, previous, "replaced, old deleted");
-    state[key] = {
-      inputs,
-      node: step.node,
-      address: address.get(step.node)!,
-      user: user.get(step.node)!,
-      delete: step.delete,
-    };
-    saveState(target, state);
-    results.push({
-      node: step.node,
-      id: step.id,
-      said: lastLine(run.stdout),
-      ran: true,
-      ms: Date.now() - started,
-      ...(drift ? { drift: drift.differs } : {}),
-    });
   }
   const planned = new Set(plan.flat().map(stepKey));
   for (const [key, applied] of Object.entries(state).reverse()) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
 import { remoteCommand, Step } from "../../render/step";
+import { ipmiCluster } from "../support/ipmi";
 import { released } from "../support/release";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
 
@@ -55,6 +56,31 @@ describe.each([
 
   it("end with a `changed` or `unchanged` line on every path", () => {
     for (const step of planOf(stack, values).flat()) {
+      expect([step.id, /echo "?(\$result|changed|unchanged)/.test(step.create)]).toEqual([
+        step.id,
+        true,
+      ]);
+    }
+  });
+});
+
+describe("the steps of a stack fenced through BMCs (external/ipmi)", () => {
+  it("pass shellcheck and end with a `changed` or `unchanged` line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hacluster-steps-"));
+    const plan = planSteps(ipmiCluster("lab", stackValues("lab")), key).flat();
+    const files = plan.flatMap((step) =>
+      [step.create, step.delete].flatMap((script, i) => {
+        if (script === undefined) return [];
+        const path = join(dir, `${step.node}-${step.id}.${i}.sh`);
+        writeFileSync(path, `#!/bin/sh\n${script}`);
+        return [path];
+      }),
+    );
+    expect(plan.map((s) => s.id)).toContain("heartbeat-unit-env");
+    const result = spawnSync("shellcheck", ["-s", "sh", ...files], { encoding: "utf8" });
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+    for (const step of plan) {
       expect([step.id, /echo "?(\$result|changed|unchanged)/.test(step.create)]).toEqual([
         step.id,
         true,

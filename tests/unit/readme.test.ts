@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { secretKeys, stackConfigSchema } from "../../model/schema";
 import { SchemaNode, unwrapSchema } from "../../model/schema-walk";
 import { projectDir } from "../support/stacks";
+import { runbook, runbookNames } from "../vm/runbook";
 
 /** Every key a user can set, as the README writes it: `heartbeat.deadtime`, `nodes[i].name`. */
 function keysOf(schema: SchemaNode, prefix: string): string[] {
@@ -25,5 +26,15 @@ describe("the README's configuration reference", () => {
   it("documents every key the program accepts", () => {
     expect(keys.length).toBeGreaterThan(60);
     expect(keys.filter((key) => !readme.includes(`| \`${key}\` |`))).toEqual([]);
+  });
+});
+
+describe("the README's recovery runbooks", () => {
+  it("holds every runbook the VM lab runs, each a non-empty sh block", () => {
+    const suite = readFileSync(join(projectDir, "tests", "vm", "cluster-suite.ts"), "utf8");
+    const used = [...new Set([...suite.matchAll(/runbook\("([a-z0-9-]+)"\)/g)].map((m) => m[1]))];
+    expect(used.length).toBeGreaterThan(3);
+    expect(runbookNames().sort()).toEqual(used.sort());
+    for (const name of used) expect(runbook(name).trim()).not.toBe("");
   });
 });

@@ -22,12 +22,12 @@ rm -f "$root"/etc/apt/sources.list.d/*
 # KeepConfiguration keeps addresses networkd did not add (heartbeat's VIP) on a restart.
 for node in "${VM_NODES[@]}"; do
   i=$(vm_index "$node")
-  for side in public private; do
-    if [ "$side" = public ]; then
-      mac=$(vm_public_mac "$node") address="$(vm_public_ip "$node")/24"
-    else
-      mac=$(vm_private_mac "$node") address="$(vm_private_ip "$node")/24"
-    fi
+  for side in public private mgmt; do
+    case $side in
+      public) mac=$(vm_public_mac "$node") address="$(vm_public_ip "$node")/24" ;;
+      private) mac=$(vm_private_mac "$node") address="$(vm_private_ip "$node")/24" ;;
+      mgmt) mac=$(vm_mgmt_mac "$node") address="$(vm_mgmt_ip "$node")/24" ;;
+    esac
     cat >"$root/etc/systemd/network/2$i-$node-$side.network" <<NETWORK
 # VM lab: $node's $side NIC.
 [Match]

@@ -21,3 +21,8 @@ vm_public_ip() { echo "172.16.250.10$(vm_index "$1")"; }
 vm_private_ip() { echo "192.168.0.$(vm_index "$1")"; }
 vm_public_mac() { echo "52:54:00:fa:00:0$(vm_index "$1")"; }
 vm_private_mac() { echo "52:54:00:c0:00:0$(vm_index "$1")"; }
+# The management network: each VM's third NIC, and each VM's BMC (ipmi_sim in the namespace),
+# reachable from the other VM as a server's BMC is, whatever happens to the cluster's links.
+vm_mgmt_ip() { echo "10.250.0.$(vm_index "$1")"; }
+vm_mgmt_mac() { echo "52:54:00:b0:00:0$(vm_index "$1")"; }
+vm_bmc_ip() { echo "10.250.0.1$(vm_index "$1")"; }

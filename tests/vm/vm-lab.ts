@@ -9,18 +9,25 @@ import { join } from "node:path";
 import type { Cluster } from "../../model/cluster";
 import { describeCluster } from "../../model/cluster";
 import { parseStackConfig } from "../../model/stack-config";
-import { asProgramString, fromProgramString, readStackFiles } from "../../model/stack-files";
+import { bmcPasswordKey } from "../../model/bmc-passwords";
+import { secretMarker } from "../../model/schema";
+import { stackValues, toRaw, withValue } from "../support/stacks";
 import type { LabTarget } from "../lab/runner";
 
 export type Distro = "trixie" | "bookworm";
 export const distros: readonly Distro[] = ["trixie", "bookworm"];
 
-/** The two VMs, as `nodes.sh` makes them: LAN NIC eth1, crossover NIC eth0 (PCI order). */
+/**
+ * The two VMs, as `nodes.sh` makes them: LAN NIC eth1, crossover NIC eth0, management NIC eth2
+ * (PCI order); each VM's BMC on the management network.
+ */
 export const vmNodes = [
   {
     name: "proxycl1",
     address: "172.16.250.101",
     privateAddress: "192.168.0.1",
+    mgmtAddress: "10.250.0.1",
+    bmcAddress: "10.250.0.11",
     publicMac: "52:54:00:fa:00:01",
     privateMac: "52:54:00:c0:00:01",
   },
@@ -28,6 +35,8 @@ export const vmNodes = [
     name: "proxycl2",
     address: "172.16.250.102",
     privateAddress: "192.168.0.2",
+    mgmtAddress: "10.250.0.2",
+    bmcAddress: "10.250.0.12",
     publicMac: "52:54:00:fa:00:02",
     privateMac: "52:54:00:c0:00:02",
   },
@@ -128,7 +137,35 @@ export function boot(node: VmNode): number {
   return Date.now() - started;
 }
 
-/** The ssh command line from the lab's namespace to a node: the lab's key, its host key pinned. */
+/** A node's links the lab can pull: both NICs of the cluster (their switch ports), the null-modem cable. */
+export type Link = "lan" | "crossover" | "serial";
+
+/** Pulls links of a node, as a cable pulled out; its management NIC stays. */
+export function cut(node: VmNode, links: readonly Link[]): void {
+  script([vmScript, "cut", node, ...links], 60_000);
+}
+
+/** Plugs the links back in. */
+export function mend(node: VmNode, links: readonly Link[]): void {
+  script([vmScript, "mend", node, ...links], 60_000);
+}
+
+/** Presses the node's power button (through its BMC), without waiting for it to boot. */
+export function powerOn(node: VmNode): void {
+  script([vmScript, "poweron", node], 60_000);
+}
+
+/** Waits for the node to answer SSH (after a reboot, or a reset by its peer's fencing); the ms. */
+export function waitForSsh(node: VmNode): number {
+  const started = Date.now();
+  script([vmScript, "wait", node], 600_000);
+  return Date.now() - started;
+}
+
+/**
+ * The ssh command line from the lab's namespace to a node, for the lab's own probes: over the
+ * management network (which no test cuts), the lab's key, the node's host key pinned.
+ */
 export function vmSshArgs(node: VmNode): string[] {
   return [
     "ssh",
@@ -142,7 +179,7 @@ export function vmSshArgs(node: VmNode): string[] {
     "ConnectTimeout=5",
     "-o",
     "LogLevel=ERROR",
-    `root@${nodeOf(node).address}`,
+    `root@${nodeOf(node).mgmtAddress}`,
   ];
 }
 
@@ -183,12 +220,25 @@ export function vmLabLeftovers(): string[] {
     encoding: "utf8",
   }).stdout;
   for (const pid of (qemu ?? "").split("\n").filter(Boolean)) left.push(`QEMU process ${pid}`);
+  // The null-modem cable's relay and the BMCs run outside QEMU: they count too.
+  for (const [what, pattern] of [
+    ["the null-modem cable", "vm\\.sh cable"],
+    ["a BMC", `ipmi_sim.*${vmStateDir}/`],
+  ]) {
+    const pids = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout ?? "";
+    for (const pid of pids.split("\n").filter(Boolean)) left.push(`${what}, process ${pid}`);
+  }
   return left;
 }
 
 /** Where the lab's runner (tests/lab/runner.ts) applies the program's steps to the VMs from. */
+/** The user each BMC has, and the file of the lab's BMC password (made by vm.sh up, 0600). */
+export const bmcUser = "fence";
+export const bmcPasswordFile = join(vmStateDir, "bmc-password");
+
 export const vmTarget: LabTarget = {
   namespace: vmNamespace,
+  bmcPassword: bmcPasswordFile,
   key: join(vmStateDir, "lab_key"),
   knownHosts: join(vmStateDir, "known_hosts"),
   state: join(vmStateDir, "applied.json"),
@@ -201,21 +251,67 @@ export const vmTarget: LabTarget = {
 export const vmDrbdDisk = "/dev/disk/by-id/virtio-hacl-drbd-part1";
 
 /**
- * The cluster for the VMs: the lab stack (`Pulumi.lab.yaml`: same addresses, names, NICs — eth0
- * the crossover, eth1 the LAN — VIP, zones, stonith `none` with its waiver), except the DRBD
- * disk, which is a real partition here, why host keys are not in the stack, and a time server
- * (the LAN host; none answers NTP there), so that the timesyncd step runs against real systemd.
- * Derived in code, validated as any stack is; no stack file of its own.
+ * The stack for the VMs: the lab stack (`Pulumi.lab.yaml`: same addresses, names, NICs — eth0
+ * the crossover, eth1 the LAN — VIP, zones), except the DRBD
+ * disk, which is a real partition here, the null-modem cable on ttyS1 as heartbeat's third path
+ * (as in the original), fencing through each VM's BMC (stonith external/ipmi), why host keys
+ * are not in the stack, and a time server (the LAN host;
+ * none answers NTP there), so that the timesyncd step runs against real systemd. Derived in
+ * code, validated as any stack is; no stack file of its own.
  */
-export function vmCluster(): Cluster {
-  const raw = readStackFiles(join(__dirname, "..", ".."), "lab");
-  const nodes = fromProgramString(raw.values.nodes ?? "[]") as Record<string, unknown>[];
-  const values = {
-    ...raw.values,
-    nodes: asProgramString(nodes.map((n) => ({ ...n, drbdDisk: vmDrbdDisk }))),
-    ntpServers: asProgramString([lanHost]),
-    skipHostKeyCheck:
-      "the VM lab's nodes are QEMU VMs booted and keyed by `npm run lab -- --vm` on this machine",
-  };
-  return describeCluster("vm-lab", parseStackConfig("vm-lab", { ...raw, values }));
+export function vmValues(): Record<string, unknown> {
+  let values = stackValues("lab");
+  const nodes = values.nodes as unknown[];
+  nodes.forEach((_, i) => (values = withValue(values, `nodes[${i}].drbdDisk`, vmDrbdDisk)));
+  values = withValue(values, "heartbeat.serial", { port: "/dev/ttyS1" });
+  // Real fencing: each node resets its peer through the peer's BMC (tests/vm/bmc.sh). The
+  // password is the lab's own (bmcPasswordFile), handed over as the engine would: never here.
+  values = withValue(values, "stonith", { type: "external/ipmi" });
+  vmNodes.forEach((n, i) => {
+    values = withValue(values, `nodes[${i}].bmc`, {
+      address: n.bmcAddress,
+      user: bmcUser,
+      password: secretMarker,
+      // ipmi_sim never answers ipmitool's question for its cipher suites: 10 s lost each time.
+      cipherSuite: 3,
+    });
+  });
+  values = withValue(values, "ntpServers", [lanHost]);
+  return withValue(
+    values,
+    "skipHostKeyCheck",
+    "the VM lab's nodes are QEMU VMs booted and keyed by `npm run lab -- --vm` on this machine",
+  );
+}
+
+/** The cluster of those values (or of values a test changed), as the program sees it. */
+export const vmCluster = (values = vmValues()): Cluster =>
+  describeCluster(
+    "vm-lab",
+    parseStackConfig(
+      "vm-lab",
+      toRaw(
+        values,
+        vmNodes.map((_, i) => bmcPasswordKey(i)),
+      ),
+    ),
+  );
+
+/** The accelerator the VMs run under (vm.sh's HACL_VM_ACCEL): TCG, QEMU's emulator, unless told. */
+export const vmAccelerator = () =>
+  (process.env.HACL_VM_ACCEL ?? "tcg").split(",")[0] === "kvm"
+    ? "KVM"
+    : "TCG (QEMU's emulator, 1 vCPU per VM)";
+
+/** What a node's BMC did to its power, one line each: `<UTC time> power off: pid N killed (SIGKILL)`. */
+export function bmcPowerLog(node: VmNode): { at: number; what: string }[] {
+  const file = join(vmStateDir, node, "bmc", "power.log");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [at, ...what] = line.split(" ");
+      return { at: Date.parse(at), what: what.join(" ") };
+    });
 }

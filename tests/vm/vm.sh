@@ -4,7 +4,13 @@
 #   vm.sh up DISTRO       image (cached), namespace, bridges, taps, disks, package repository,
 #                         both VMs booted; returns once both answer SSH (DISTRO: trixie|bookworm)
 #   vm.sh powercut NODE   a power cut: the node's QEMU killed (SIGKILL); its disks are kept
-#   vm.sh boot NODE       power on again (same disks); returns once the node answers SSH
+#   vm.sh boot NODE       power on again through its BMC (same disks), unless it is on already;
+#                         returns once the node answers SSH
+#   vm.sh wait NODE       returns once the node answers SSH (after a reboot, a fencing reset)
+#   vm.sh poweron NODE    presses the power button (through its BMC) and returns
+#   vm.sh cut NODE LINK.. a link pulled: lan, crossover (its switch port down), serial (the
+#                         null-modem cable), all (the three); the management NIC stays
+#   vm.sh mend NODE LINK.. the link plugged back in
 #   vm.sh status          which VMs run, which answer SSH
 #   vm.sh ssh NODE [CMD]  root on a node, from the namespace, its host key pinned
 #   vm.sh down            every process it started killed (by PID), namespace and state removed
@@ -18,6 +24,8 @@ NS=$VM_NS
 # Boot to SSH takes 30-40 s under emulation; much more means something is wrong.
 SSH_WAIT=${HACL_VM_SSH_WAIT:-240}
 DRBD_DISK_SIZE=512M
+# The BMC user the nodes fence each other as (tests/vm/vm-lab.ts has the same).
+BMC_USER=fence
 # QEMU's own emulator: /dev/kvm on this project's machines (kvm_pvm) cannot run Debian's kernel.
 # Where KVM really works: HACL_VM_ACCEL=kvm HACL_VM_CPU=host.
 ACCEL=${HACL_VM_ACCEL:-tcg,thread=multi,tb-size=256}
@@ -30,7 +38,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 ssh_args() { # node
   echo -i "$STATE/lab_key" -o "UserKnownHostsFile=$STATE/known_hosts" \
     -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
-    "root@$(vm_public_ip "$1")"
+    "root@$(vm_mgmt_ip "$1")"
 }
 
 up() {
@@ -59,7 +67,10 @@ up() {
   for node in "${VM_NODES[@]}"; do
     mkdir -p "$STATE/$node"
     ssh-keygen -q -t ed25519 -N '' -C "root@$node" -f "$STATE/$node/host_key"
-    echo "$(vm_public_ip "$node") $(cut -d' ' -f1,2 "$STATE/$node/host_key.pub")" >>"$STATE/known_hosts"
+    # Pinned on both addresses: the program comes in on the LAN, the lab's own probes on the
+    # management network, which no cluster test ever cuts.
+    echo "$(vm_public_ip "$node"),$(vm_mgmt_ip "$node") $(cut -d' ' -f1,2 "$STATE/$node/host_key.pub")" \
+      >>"$STATE/known_hosts"
     # Disks: the root filesystem, an overlay on the cached image (which stays as it is), and
     # the DRBD backing disk, one partition on a GPT disk (the program refuses whole disks).
     qemu-img create -q -f qcow2 -b "$image/root.qcow2" -F qcow2 "$STATE/$node/root.qcow2"
@@ -74,17 +85,23 @@ up() {
   ip -n "$NS" link set lo up
   ip -n "$NS" link add br-lan type bridge
   ip -n "$NS" link add br-priv type bridge
+  ip -n "$NS" link add br-mgmt type bridge
   for node in "${VM_NODES[@]}"; do
     local i
     i=$(vm_index "$node")
     ip -n "$NS" tuntap add dev "vm$i-lan" mode tap
     ip -n "$NS" tuntap add dev "vm$i-priv" mode tap
+    ip -n "$NS" tuntap add dev "vm$i-mgmt" mode tap
     ip -n "$NS" link set "vm$i-lan" master br-lan up
     ip -n "$NS" link set "vm$i-priv" mtu 9000 master br-priv up
+    ip -n "$NS" link set "vm$i-mgmt" master br-mgmt up
+    # Each VM's BMC answers on the management network.
+    ip -n "$NS" addr add "$(vm_bmc_ip "$node")/24" dev br-mgmt
   done
   ip -n "$NS" link set br-priv mtu 9000 up
   ip -n "$NS" addr add "$VM_LAN_HOST/24" dev br-lan
   ip -n "$NS" link set br-lan up
+  ip -n "$NS" link set br-mgmt up
 
   # The package repository, served on the LAN.
   setsid ip netns exec "$NS" /usr/bin/python3 -m http.server 80 --bind "$VM_LAN_HOST" \
@@ -93,7 +110,12 @@ up() {
 
   local started
   started=$(now)
+  # The BMCs' password: the lab's own, in no stack and on no command line.
+  (umask 077 && tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20 >"$STATE/bmc-password")
+  for node in "${VM_NODES[@]}"; do start_bmc "$node"; done
   for node in "${VM_NODES[@]}"; do start_vm "$node"; done
+  setsid bash "$HERE/vm.sh" cable >/dev/null 2>&1 </dev/null &
+  echo $! >"$STATE/cable.pid"
   local pids=() failed=0
   for node in "${VM_NODES[@]}"; do
     wait_ssh "$node" "$started" &
@@ -104,27 +126,16 @@ up() {
   touch "$STATE/up"
 }
 
-# Starts a node's QEMU in the namespace, with its disks as they are.
-start_vm() { # node
-  local node=$1 i d image nullmodem
+# A node's QEMU command, one word a line, in the foreground: its BMC runs it on "power on".
+qemu_command() { # node
+  local node=$1 i d image
   i=$(vm_index "$node")
   d=$STATE/$node
   image=$(cat "$STATE/image")
-  if alive "$node"; then
-    echo "vm lab: $node is already running" >&2
-    return 1
-  fi
-  rm -f "$d/qemu.pid"
-  # The null-modem cable: ttyS1 of each VM, joined through a socket that proxycl1's QEMU
-  # listens on and proxycl2's connects to (again, after either one's power cut).
-  if [ "$i" = 1 ]; then
-    nullmodem="socket,id=nullmodem,path=$STATE/nullmodem.sock,server=on,wait=off"
-  else
-    nullmodem="socket,id=nullmodem,path=$STATE/nullmodem.sock,reconnect=1"
-  fi
   # PCI slots fix the guest's names: the crossover NIC (slot 3) is eth0, the LAN NIC (slot 4)
-  # eth1, as in Pulumi.lab.yaml; the root disk is vda, the DRBD disk vdb.
-  ip netns exec "$NS" qemu-system-x86_64 \
+  # eth1, as in Pulumi.lab.yaml, the management NIC (slot 8) eth2; the root disk is vda, the
+  # DRBD disk vdb. ttyS1 listens on a socket; the cable (below) joins the two VMs'.
+  printf '%s\n' qemu-system-x86_64 \
     -name "$node,process=hacl-$node" \
     -nodefaults -no-user-config -display none \
     -machine pc -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 \
@@ -135,6 +146,8 @@ start_vm() { # node
     -device "virtio-net-pci,netdev=priv,mac=$(vm_private_mac "$node"),addr=0x3" \
     -netdev "tap,id=lan,ifname=vm$i-lan,script=no,downscript=no" \
     -device "virtio-net-pci,netdev=lan,mac=$(vm_public_mac "$node"),addr=0x4" \
+    -netdev "tap,id=mgmt,ifname=vm$i-mgmt,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=mgmt,mac=$(vm_mgmt_mac "$node"),addr=0x8" \
     -drive "if=none,id=root,file=$d/root.qcow2,format=qcow2,discard=unmap" \
     -device virtio-blk-pci,drive=root,serial=hacl-root,addr=0x5 \
     -drive "if=none,id=drbd,file=$d/drbd.raw,format=raw" \
@@ -143,12 +156,42 @@ start_vm() { # node
     -device virtio-rng-pci,rng=rng,addr=0x7 \
     -chardev "socket,id=console,path=$d/console.sock,server=on,wait=off,logfile=$d/console.log,logappend=on" \
     -serial chardev:console \
-    -chardev "$nullmodem" -serial chardev:nullmodem \
+    -chardev "socket,id=nullmodem,path=$d/serial.sock,server=on,wait=off" -serial chardev:nullmodem \
     -qmp "unix:$d/qmp.sock,server=on,wait=off" \
     -fw_cfg "name=opt/hacluster-lab/host_key,file=$d/host_key" \
     -fw_cfg "name=opt/hacluster-lab/host_key.pub,file=$d/host_key.pub" \
     -fw_cfg "name=opt/hacluster-lab/authorized_keys,file=$STATE/lab_key.pub" \
-    -pidfile "$d/qemu.pid" -daemonize
+    -pidfile "$d/qemu.pid"
+}
+
+# A node's BMC (tests/vm/bmc.sh: ipmi_sim on the management network), holding its power.
+start_bmc() { # node
+  local node=$1 command
+  mapfile -t command < <(qemu_command "$node")
+  "$HERE/bmc.sh" config "$STATE/$node/bmc" "$node" "$(vm_bmc_ip "$node")" "$BMC_USER" \
+    "$STATE/bmc-password" -- "${command[@]}"
+  "$HERE/bmc.sh" start "$STATE/$node/bmc" "$NS"
+}
+
+# Presses the node's power button: its BMC starts QEMU, with its disks as they are.
+start_vm() { # node
+  local node=$1
+  if alive "$node"; then
+    echo "vm lab: $node is already running" >&2
+    return 1
+  fi
+  rm -f "$STATE/$node/qemu.pid"
+  "$HERE/bmc.sh" power "$STATE/$node/bmc" on
+  local waited=0
+  until [ -s "$STATE/$node/qemu.pid" ]; do
+    waited=$((waited + 1))
+    if [ "$waited" -gt 300 ]; then
+      echo "vm lab: $node's QEMU did not start; it said:" >&2
+      tail -n 20 "$STATE/$node/bmc/vm.log" >&2 || true
+      return 1
+    fi
+    sleep 0.1
+  done
 }
 
 # The node's QEMU runs: its PID file names a live QEMU process.
@@ -193,11 +236,57 @@ powercut() { # node
   rm -f "$STATE/$node/qemu.pid"
 }
 
+# The null-modem cable: a relay between the two VMs' ttyS1 sockets, plugged in again after
+# either VM's power cut, and left unplugged while serial.cut exists. Runs until killed.
+cable() {
+  while :; do
+    if [ ! -e "$STATE/serial.cut" ]; then
+      socat "UNIX-CONNECT:$STATE/proxycl1/serial.sock" "UNIX-CONNECT:$STATE/proxycl2/serial.sock" \
+        2>/dev/null || true
+    fi
+    sleep 0.5
+  done
+}
+
+# Pulls (down) or plugs back (up) one of a node's links.
+link() { # node lan|crossover|serial|all up|down
+  local node=$1 which=$2 state=$3
+  vm_index "$node" >/dev/null
+  case "$which" in
+    # The switch port (the tap) goes down: it stays so across the VM's power cycles, as a pulled
+    # cable does, where QEMU's own link state would come back with the next power on.
+    lan | crossover)
+      local tap=lan
+      [ "$which" = crossover ] && tap=priv
+      ip -n "$NS" link set "vm$(vm_index "$node")-$tap" "$state"
+      ;;
+    serial)
+      if [ "$state" = down ]; then
+        touch "$STATE/serial.cut"
+        if [ -s "$STATE/cable.pid" ]; then pkill -KILL -P "$(cat "$STATE/cable.pid")" socat || true; fi
+      else
+        rm -f "$STATE/serial.cut"
+      fi
+      ;;
+    all) for l in lan crossover serial; do link "$node" "$l" "$state"; done ;;
+    *)
+      echo "vm lab: unknown link '$which' (lan, crossover, serial, all)" >&2
+      return 2
+      ;;
+  esac
+}
+
 boot() { # node
   local node=$1 started
   vm_index "$node" >/dev/null
   started=$(now)
-  start_vm "$node"
+  # Its peer's fencing may have powered it on already (external/ipmi's reset of a node that is
+  # off is a power on): then only wait for it.
+  if alive "$node"; then
+    echo "vm lab: $node is on already (its BMC powered it on)" >&2
+  else
+    start_vm "$node"
+  fi
   wait_ssh "$node" "$started"
 }
 
@@ -231,6 +320,10 @@ ssh_to() { # node [command...]
 
 down() {
   local pid
+  # The BMCs first, so that none powers a VM on again.
+  for node in "${VM_NODES[@]}"; do
+    if [ -d "$STATE/$node/bmc" ]; then "$HERE/bmc.sh" stop "$STATE/$node/bmc"; fi
+  done
   for node in "${VM_NODES[@]}"; do
     if alive "$node"; then
       pid=$(cat "$STATE/$node/qemu.pid")
@@ -239,6 +332,8 @@ down() {
     fi
   done
   if [ -s "$STATE/repo.pid" ]; then kill -KILL "$(cat "$STATE/repo.pid")" 2>/dev/null || true; fi
+  # The cable's loop leads its own process group (setsid): the group goes, socat with it.
+  if [ -s "$STATE/cable.pid" ]; then kill -KILL -- "-$(cat "$STATE/cable.pid")" 2>/dev/null || true; fi
   if ip netns list | grep -qw "$NS"; then
     # Whatever else still runs in the lab's namespace was started by the lab.
     for pid in $(ip netns pids "$NS"); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -253,6 +348,14 @@ case "${1:-}" in
   up) up "${2:-}" ;;
   powercut) powercut "${2:?node}" ;;
   boot) boot "${2:?node}" ;;
+  wait) wait_ssh "${2:?node}" "$(now)" ;;
+  poweron) start_vm "${2:?node}" ;;
+  cut | mend)
+    [ "$1" = cut ] && state=down || state=up
+    : "${3:?link: lan, crossover, serial or all}"
+    for l in "${@:3}"; do link "${2:?node}" "$l" "$state"; done
+    ;;
+  cable) cable ;;
   status) status ;;
   ssh)
     shift
@@ -260,7 +363,7 @@ case "${1:-}" in
     ;;
   down) down ;;
   *)
-    echo "usage: $0 up DISTRO | powercut NODE | boot NODE | status | ssh NODE [CMD] | down" >&2
+    echo "usage: $0 up DISTRO | powercut NODE | boot NODE | cut|mend NODE LINK... | status | ssh NODE [CMD] | down" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,40 @@
+import { secretMarker } from "../../model/schema";
+import { bmcPasswordKey } from "../../model/bmc-passwords";
+import { Cluster, describeCluster } from "../../model/cluster";
+import { parseStackConfig } from "../../model/stack-config";
+import { toRaw, withValue } from "./stacks";
+
+/** The BMC passwords of the tests: ones a leak search cannot miss. */
+export const bmcPasswords = ["Pw1-$&-bmc-one", "Pw2-$1-bmc-two"] as const;
+
+/**
+ * `values` fenced through BMCs (stonith.type external/ipmi): the lab's management addresses,
+ * cipher suite 3, and each password as `password` gives it (the model's marker by default, as
+ * an encrypted value reaches the model).
+ */
+export function withIpmi(
+  values: Record<string, unknown>,
+  password: (i: number) => string | undefined = () => secretMarker,
+): Record<string, unknown> {
+  let v = withValue(values, "stonith", { type: "external/ipmi" });
+  for (const i of [0, 1]) {
+    v = withValue(v, `nodes[${i}].bmc`, {
+      address: `10.250.0.1${i + 1}`,
+      user: "fence",
+      cipherSuite: 3,
+      ...(password(i) === undefined ? {} : { password: password(i) }),
+    });
+  }
+  return v;
+}
+
+/** The keys an encrypted BMC password has, as the stack file reader reports them. */
+export const encryptedBmcPasswords = [bmcPasswordKey(0), bmcPasswordKey(1)];
+
+/** The cluster of `values` fenced through BMCs, the passwords stored encrypted. */
+export function ipmiCluster(stack: string, values: Record<string, unknown>): Cluster {
+  return describeCluster(
+    stack,
+    parseStackConfig(stack, toRaw(withIpmi(values), encryptedBmcPasswords)),
+  );
+}
