@@ -14,17 +14,17 @@ module.exports = {
       testMatch: ["<rootDir>/tests/lab/**/*.test.ts"],
       slowTestThreshold: 120,
     },
-    // `vm` boots two Debian VMs under QEMU at a time (root, many minutes): part of `npm test`;
-    // HACLUSTER_VM_TESTS=0 leaves it out of a quick run on a machine that cannot run QEMU.
-    ...(process.env.HACLUSTER_VM_TESTS === "0"
-      ? []
-      : [
+    // `vm` boots two Debian VMs under QEMU at a time (root, 25–35 min): `npm run test:vm`, or
+    // `npm test` with HACLUSTER_VM_TESTS=1; not yet in the default `npm test` (README, Tests).
+    ...(process.env.HACLUSTER_VM_TESTS === "1"
+      ? [
           {
             ...shared,
             displayName: "vm",
             testMatch: ["<rootDir>/tests/vm/**/*.test.ts"],
             slowTestThreshold: 600,
           },
-        ]),
+        ]
+      : []),
   ],
 };

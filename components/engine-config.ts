@@ -28,7 +28,13 @@ export function clusterFromEngine(): Cluster {
   const plainInFile = file
     ? secretKeys.filter((k) => k in file.values && !file.secretKeys.has(k))
     : [];
-  const encrypted = new Set<string>(secretKeys.filter((k) => !plainInFile.includes(k)));
+  // A setting the stack file encrypts as a whole (`--secret nodes '[...]'`) is refused by the
+  // model, as `render` refuses it: the engine hands it over decrypted, the file only its marker.
+  const wholeInFile = file ? [...file.secretKeys].filter((k) => !/[.[]/.test(k)) : [];
+  const encrypted = new Set<string>([
+    ...secretKeys.filter((k) => !plainInFile.includes(k)),
+    ...wholeInFile,
+  ]);
   // The model never holds a secret's value: the program reads those through Config.getSecret.
   for (const key of secretKeys) if (key in values) values[key] = secretMarker;
 
@@ -43,7 +49,7 @@ export function clusterFromEngine(): Cluster {
       nodes = undefined; // the model reports it
     }
     const passwords = bmcPasswords(nodes);
-    const inFile = bmcPasswords(file ? fromProgramString(file.values.nodes ?? "[]") : []);
+    const inFile = bmcPasswords(file ? nodesInFile(file) : []);
     for (const [i, password] of passwords) {
       if (password === secretMarker) continue;
       const ipmiInterface = (nodes as { bmc?: { interface?: unknown } }[])[i].bmc?.interface;
@@ -66,6 +72,16 @@ export function clusterFromEngine(): Cluster {
   }
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return cluster;
+}
+
+/** The node list as the stack file writes it, or none where it cannot be read there. */
+function nodesInFile(file: ReturnType<typeof readStackFiles>): unknown {
+  if (file.secretKeys.has("nodes")) return []; // encrypted as a whole: its marker only
+  try {
+    return fromProgramString(file.values.nodes ?? "[]");
+  } catch {
+    return []; // the model reports it
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Cluster } from "../model/cluster";
 import { renderNodeFiles } from "../render/node-files";
 import { fingerprintOf } from "../render/file-step";
-import { withBmcPassword } from "../render/engine-secret";
+import { takesBmcPassword, withBmcPassword } from "../render/engine-secret";
 import { finalAuthkeys } from "../render/node-file";
 import { planSteps } from "../render/plan";
 import type { ComponentKind, Step } from "../render/step";
@@ -23,7 +23,7 @@ export interface HaClusterArgs {
   readonly credentials: SshCredentials;
   /**
    * Each node's BMC password, by node name, for stonith.type external/ipmi: its peer's
-   * stonith.cfg holds it. Secret; required only with external/ipmi.
+   * stonith-ipmi.cfg holds it. Secret; required only with external/ipmi.
    */
   readonly bmcPasswords?: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -152,18 +152,18 @@ export class HaCluster extends pulumi.ComponentResource {
 }
 
 /**
- * A node's stonith.cfg with its peer's BMC password in the place the plan leaves for it, as a
- * secret; none where the file holds no secret (every type but external/ipmi).
+ * A node's stonith-ipmi.cfg with its peer's BMC password in the place the plan leaves for it, as
+ * a secret; none where no file holds one (every type but external/ipmi).
  */
 function stonithContent(
   steps: readonly Step[],
   peer: string,
   passwords: HaClusterArgs["bmcPasswords"],
 ): Map<string, pulumi.Output<string>> {
-  const step = steps.find((s) => s.id === "stonith-cfg" && s.secret);
+  const step = steps.find(takesBmcPassword);
   if (step === undefined) return new Map();
   const password = passwords?.[peer];
-  if (password === undefined) throw new Error(`stonith.cfg needs ${peer}'s BMC password`);
+  if (password === undefined) throw new Error(`stonith-ipmi.cfg needs ${peer}'s BMC password`);
   return new Map([
     [step.id, pulumi.secret(pulumi.output(password).apply((p) => withBmcPassword(step.stdin!, p)))],
   ]);

@@ -31,26 +31,34 @@ export function bmcPasswords(nodes: unknown): Map<number, unknown> {
 }
 
 /**
- * `nodes` with every BMC password replaced by the marker, and a problem for each one that the
- * stack file holds in plain text (its key is not among the encrypted ones).
+ * `nodes` with every value of a `password` key, at any depth, replaced by the marker, and a
+ * problem for each BMC password that the stack file holds in plain text (its key is not among
+ * the encrypted ones). Whatever shape `nodes` has (a mapping typed by hand, a password under a
+ * misspelt key), no message about it can quote a password.
  */
 export function withoutBmcPasswords(
   nodes: unknown,
   encrypted: ReadonlySet<string>,
 ): { nodes: unknown; problems: ConfigProblem[] } {
-  const passwords = bmcPasswords(nodes);
-  if (passwords.size === 0) return { nodes, problems: [] };
-  const copy = (nodes as NodeLike[]).map((node, i) =>
-    passwords.has(i) ? { ...node, bmc: { ...node.bmc, password: secretMarker } } : node,
-  );
-  const problems = [...passwords.keys()]
+  const problems = [...bmcPasswords(nodes).keys()]
     .filter((i) => !encrypted.has(bmcPasswordKey(i)))
     .map((i) => ({
       key: bmcPasswordKey(i),
       problem: "is stored in plain text in the stack file",
       fix: `${setBmcPassword(i)}; this replaces the plain value`,
     }));
-  return { nodes: copy, problems };
+  return { nodes: withoutPasswords(nodes), problems };
+}
+
+function withoutPasswords(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPasswords);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === "password" ? secretMarker : withoutPasswords(v),
+    ]),
+  );
 }
 
 /**

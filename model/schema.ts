@@ -250,7 +250,10 @@ const bmcUser = z
 const bmc = z.strictObject({
   /** The BMC's address on the management network (IPMI over LAN, UDP 623). */
   address: hostAddress("remote"),
-  /** The BMC user the peer logs in as, with operator or administrator rights. */
+  /**
+   * The BMC user the peer logs in as, with administrator rights: cluster-glue's external/ipmi
+   * passes ipmitool no privilege level, and ipmitool asks for ADMINISTRATOR.
+   */
   user: bmcUser,
   /**
    * The BMC password, a secret: `pulumi config set --secret --path 'nodes[i].bmc.password'`.

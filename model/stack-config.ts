@@ -47,10 +47,14 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
       }
     } else if (!(topKeys as string[]).includes(key)) {
       problems.push(unknownKey(key, topKeys));
+    } else if (raw.secretKeys.has(key)) {
+      problems.push(encryptedWhole(key as TopKey));
     }
   }
 
   for (const key of topKeys) {
+    // Encrypted as a whole: its value cannot be read here (said above).
+    if (raw.secretKeys.has(key)) continue;
     const text = raw.values[key];
     let value: unknown = text;
     if (text !== undefined) {
@@ -98,6 +102,27 @@ export function parseStackConfig(stack: string, raw: RawStackConfig): StackConfi
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return parsed as StackConfig;
+}
+
+/**
+ * A setting stored encrypted as a whole (`pulumi config set --secret nodes '[...]'`): `render`
+ * cannot read it, and it holds no secret but the BMC passwords, which are encrypted one by one.
+ */
+function encryptedWhole(key: TopKey): ConfigProblem {
+  if (key === "nodes") {
+    return {
+      key,
+      problem:
+        "is stored encrypted as a whole (pulumi config set --secret nodes): the node list must be readable, and only each BMC password is a secret",
+      fix: "pulumi config rm nodes, set the list again without --secret (pulumi config set --path 'nodes[0].name' proxycl1, and so on; see the README's configuration reference), then encrypt each BMC password alone: pulumi config set --secret --path 'nodes[i].bmc.password' < FILE",
+    };
+  }
+  return {
+    key,
+    problem:
+      "is stored encrypted (pulumi config set --secret), but holds no secret and must be readable",
+    fix: `pulumi config rm ${key}, then set it again without --secret`,
+  };
 }
 
 function fieldProblems(top: TopKey, value: unknown, issue: z.core.$ZodIssue): ConfigProblem[] {

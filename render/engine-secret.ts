@@ -22,21 +22,36 @@ export type SecretMask = "authkeys" | "stonith-password";
 /**
  * Each mask twice, as JavaScript and as `sed -E` on the node, each turning the secret into
  * `<secret>`: a checksum never depends on a secret. authkeys: what follows the method on each key
- * line. stonith.cfg for external/ipmi: the fourth field of its line (hostname ipaddr userid
- * passwd interface), which is the BMC password.
+ * line. The ipmi stonith file: the fourth field of its line (hostname ipaddr userid passwd
+ * interface), which is the BMC password. Its fields may be parted by any run of blanks and the
+ * line may start with some (a file edited by hand): a BMC password is short enough to be found
+ * again from a checksum that holds it, and the state and `npm run drift` show checksums. Both
+ * forms see the same characters as blanks (space and tab) and as a field's (anything else but a
+ * line end), so that the node and the program agree on every file.
  */
 export const secretMasks: Record<SecretMask, { readonly js: RegExp; readonly sed: string }> = {
   authkeys: { js: /^(\d+ \S+) .*$/gm, sed: "s/^([0-9]+ [^ ]+) .*$/\\1 <secret>/" },
   "stonith-password": {
-    js: /^([^#\s]\S* \S+ \S+) \S+/gm,
-    sed: "s/^([^# ][^ ]* [^ ]+ [^ ]+) [^ ]+/\\1 <secret>/",
+    js: /^([ \t]*[^# \t\n][^ \t\n]*[ \t]+[^ \t\n]+[ \t]+[^ \t\n]+)[ \t]+[^ \t\n]+/gm,
+    sed: "s/^([[:blank:]]*[^#[:blank:]][^[:blank:]]*[[:blank:]]+[^[:blank:]]+[[:blank:]]+[^[:blank:]]+)[[:blank:]]+[^[:blank:]]+/\\1 <secret>/",
   },
 };
 
-/** What stands in the BMC password in a rendered stonith.cfg: `pulumi up` writes the password. */
+/** What stands in the BMC password in a rendered stonith-ipmi.cfg: `pulumi up` writes the password. */
 export const bmcPasswordPlaceholder = "<secret>";
 
-/** stonith.cfg as the node receives it: the peer's BMC password in the placeholder's field. */
+/**
+ * The file step that holds the peer's BMC password (stonith.type external/ipmi): the engine, and
+ * whatever stands in for it (the lab), writes the password into its content.
+ */
+export const bmcPasswordStepId = "stonith-ipmi-cfg";
+
+/** Whether a step is the one whose content takes the peer's BMC password. */
+export function takesBmcPassword(step: { readonly id: string; readonly secret: boolean }): boolean {
+  return step.id === bmcPasswordStepId && step.secret;
+}
+
+/** stonith-ipmi.cfg as the node receives it: the peer's BMC password in the placeholder's field. */
 export function withBmcPassword(stonithCfg: string, password: string): string {
   let placed = 0;
   // A function, not a replacement string: `$&` or `$1` in a password must stay as typed.
@@ -45,6 +60,6 @@ export function withBmcPassword(stonithCfg: string, password: string): string {
     placed += 1;
     return `${head} ${password}`;
   });
-  if (placed !== 1) throw new Error("stonith.cfg has no place for the BMC password");
+  if (placed !== 1) throw new Error("stonith-ipmi.cfg has no place for the BMC password");
   return content;
 }

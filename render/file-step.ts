@@ -3,7 +3,12 @@ import { basename } from "node:path";
 import { secretMasks } from "./engine-secret";
 import { authkeysIndex, NodeFile, Reader } from "./node-file";
 import { remoteFileScripts } from "./remote-file-scripts";
-import { heartbeatEnvironmentHook, stonithEnvironmentPrefix } from "./stonith-environment";
+import {
+  heartbeatEnvironmentHook,
+  heartbeatEnvironmentRemoved,
+  ipmiHeartbeatReload,
+  usesIpmi,
+} from "./stonith-environment";
 import { ComponentKind, makeStep, sha256, Step, StepRef } from "./step";
 import { renderTemplate } from "./templates";
 
@@ -13,9 +18,12 @@ import { renderTemplate } from "./templates";
  */
 const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
   // A running heartbeat rereads its files, keeping its resources where they are.
-  // `heartbeat -r` reads every file itself, and with them runs the STONITH plugin's status.
+  // `heartbeat -r` reads every file itself, and with them runs the STONITH plugin's status;
+  // with external/ipmi, only a heartbeat started with the plugin's environment is reloaded.
   heartbeat: (_f, c) =>
-    `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then ${stonithEnvironmentPrefix(c)}/usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi`,
+    usesIpmi(c)
+      ? ipmiHeartbeatReload()
+      : 'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
   "heartbeat-environment": () => heartbeatEnvironmentHook(),
   drbd: (_f, c) =>
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
@@ -38,11 +46,22 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     'if [ -d /run/systemd/system ] && systemctl cat systemd-timesyncd >/dev/null 2>&1; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; else did="not used: another time daemon keeps the time here"; fi',
 };
 
+/** What a file step's delete runs once it removed its file, by who reads the file. */
+const afterRemoves: Partial<Record<Reader, string>> = {
+  // systemd would otherwise start heartbeat with the drop-in it still remembers.
+  "heartbeat-environment": heartbeatEnvironmentRemoved,
+};
+
 /** Secrets never leave stdin: the fingerprint of a secret file masks them. */
 function masked(file: NodeFile): string {
   return file.secret
     ? file.content.replace(secretMasks[file.secretMask ?? "authkeys"].js, "$1 <secret>")
     : file.content;
+}
+
+/** Whether a write keeps the content it replaces (render/node-file.ts's keepPrevious). */
+export function keepsPrevious(file: Pick<NodeFile, "secret" | "keepPrevious">): boolean {
+  return !file.secret && file.keepPrevious !== false;
 }
 
 /** sha256 of what a file step writes, its secrets masked: safe in state, outputs and triggers. */
@@ -98,14 +117,18 @@ export function fileStep(
       group: file.group,
       secret: file.secret,
       ...(file.secretMask === undefined ? {} : { secretMask: file.secretMask }),
+      ...(file.secretDigest ? { secretDigest: true } : {}),
+      ...(file.keepPrevious === undefined ? {} : { keepPrevious: file.keepPrevious }),
       kind: file.kind,
       onReplicatedVolume: file.onReplicatedVolume,
       supersedes: file.supersedes,
     };
     const rotation = cluster.config.authkeysRotation;
+    const afterRemove = file.readBy ? afterRemoves[file.readBy] : undefined;
     const writing = {
       mountPoint,
       rereads: afterWriteCommand,
+      ...(afterRemove === undefined ? {} : { afterRemove }),
       ...(options.afterSignVersion === undefined
         ? {}
         : {
@@ -143,6 +166,7 @@ export function fileStep(
     ...file,
     stepId: id,
     block: file.kind === "block",
+    keepPrevious: keepsPrevious(file),
     modeDigits: file.mode.replace(/^0/, ""),
     mountPoint,
     afterWrite: afterWriteCommand,

@@ -15,6 +15,19 @@ export interface NodeFile {
   readonly secret: boolean;
   /** Where a secret file's secrets are, for its checksum. @default "authkeys" */
   readonly secretMask?: SecretMask;
+  /**
+   * Its secret can change while nothing else in it does (a BMC password set again): the engine
+   * keeps a secret digest of the whole content beside the masked checksum, and a new digest is
+   * an update. Not authkeys: its key changes only with `authkeysRotation`, which moves it to
+   * another slot, and only the rotation's stages may put a new key in place. @default false
+   */
+  readonly secretDigest?: boolean;
+  /**
+   * Whether a write keeps the content it replaces in /var/backups/hacluster/previous/<path>:
+   * never for a secret file, nor for a file that may replace one that held a secret.
+   * @default true where the file holds no secret
+   */
+  readonly keepPrevious?: boolean;
   /** `block`: the content is a marked block inside a file the node already has (/etc/hosts). */
   readonly kind: "file" | "block";
   /** Lives on the replicated volume: written on the node that has it mounted. */

@@ -1,5 +1,6 @@
 import type { Cluster, ClusterNode } from "../model/cluster";
 import { AuthkeysSecret, NodeFile, Reader } from "./node-file";
+import { stonithConfigPaths } from "./stonith-config";
 import { usesIpmi } from "./stonith-environment";
 import { renderTemplate } from "./templates";
 import { nodeView, zoneView } from "./view";
@@ -13,6 +14,8 @@ interface FileSpec {
   readonly group?: string;
   readonly secret?: boolean;
   readonly secretMask?: NodeFile["secretMask"];
+  readonly secretDigest?: boolean;
+  readonly keepPrevious?: boolean;
   readonly kind?: NodeFile["kind"];
   readonly comment?: string;
   readonly extra?: object;
@@ -86,20 +89,38 @@ export function renderNodeFiles(
         template: "etc/systemd/system/heartbeat.service.d/hacluster-stonith.conf.mustache",
       },
       {
+        // A marked block: a node's own settings for the init script stay.
         id: "heartbeat-defaults",
         readBy: "heartbeat-environment",
         path: "/etc/default/heartbeat",
         template: "etc/default/heartbeat.mustache",
+        kind: "block",
+      },
+      {
+        id: "stonith-ipmi-cfg",
+        readBy: "heartbeat",
+        path: stonithConfigPaths.ipmi,
+        template: "etc/ha.d/stonith-ipmi.cfg.mustache",
+        mode: "0600",
+        // It holds the peer's BMC password, which may be set again alone.
+        secret: true,
+        secretMask: "stonith-password",
+        secretDigest: true,
       },
     ),
+    // The peer's name, for every plugin but none, external/ipmi included, where ha.cf names the
+    // file above instead: leaving external/ipmi then finds it in place, and nothing reloads
+    // heartbeat before ha.cf names another plugin (a plain `heartbeat -r` while ha.cf still
+    // names external/ipmi hands ipmitool the password on its command line). Its content is
+    // therefore the same whatever the plugin; with external/ipmi nothing rereads it, and it
+    // keeps no copy of what it replaces (an earlier release wrote the IPMI line, password and
+    // all, into this path).
     ...when(config.stonith.type !== "none", {
       id: "stonith-cfg",
-      readBy: "heartbeat",
-      path: "/etc/ha.d/stonith.cfg",
+      path: stonithConfigPaths.plain,
       template: "etc/ha.d/stonith.cfg.mustache",
       mode: "0600",
-      // With external/ipmi it holds the peer's BMC password.
-      ...(usesIpmi(cluster) ? { secret: true, secretMask: "stonith-password" as const } : {}),
+      ...(usesIpmi(cluster) ? { keepPrevious: false } : { readBy: "heartbeat" as const }),
     }),
     ...when(config.drbd.kernelModule.mode === "source", {
       id: "drbd-kernel-hook",
@@ -169,6 +190,8 @@ export function renderNodeFiles(
       group: spec.group ?? "root",
       secret: spec.secret ?? false,
       ...(spec.secretMask === undefined ? {} : { secretMask: spec.secretMask }),
+      ...(spec.secretDigest ? { secretDigest: true } : {}),
+      ...(spec.keepPrevious === undefined ? {} : { keepPrevious: spec.keepPrevious }),
       kind: spec.kind ?? "file",
       readBy: spec.readBy,
       supersedes: spec.supersedes,

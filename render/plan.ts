@@ -140,13 +140,20 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {
         delete: script("dopd-permissions-remove"),
       }),
+      // Switching plugins: heartbeat's environment first; the new plugin's file before ha.cf
+      // names it; ha.cf before any other file whose change would reload heartbeat, so that no
+      // reload parses the outgoing plugin with the plan's reread (external/ipmi needs its
+      // environment, which the other plugins' reread does not give). The ipmi file comes before
+      // stonith.cfg: a node written by an earlier release still names stonith.cfg as the ipmi
+      // file until ha.cf is rewritten.
       ...fileSteps(
         [
-          "resource-script",
           "heartbeat-unit-env",
           "heartbeat-defaults",
+          "stonith-ipmi-cfg",
           "stonith-cfg",
           "ha-cf",
+          "resource-script",
           "haresources",
         ],
         "heartbeat",

@@ -1,7 +1,7 @@
 import type { NodeFile } from "./node-file";
 import { makeStep } from "./step";
 import { renderTemplate } from "./templates";
-import { fingerprintCommand } from "./file-step";
+import { fingerprintCommand, keepsPrevious } from "./file-step";
 
 /** What a file is on its node, its content aside. */
 export type FileShape = Pick<
@@ -12,6 +12,8 @@ export type FileShape = Pick<
   | "group"
   | "secret"
   | "secretMask"
+  | "secretDigest"
+  | "keepPrevious"
   | "kind"
   | "onReplicatedVolume"
   | "supersedes"
@@ -22,6 +24,8 @@ export interface FileWriting {
   readonly mountPoint?: string;
   /** Run on the node once the file changed, and only then (render/file-step.ts's rereads). */
   readonly rereads?: string;
+  /** Run on the node once a delete removed the file (or gave back the node's own). */
+  readonly afterRemove?: string;
   /** For authkeys: its rotation's last stage, which drops keys only after the sign stage. */
   readonly authkeysFinal?: {
     readonly signVersion: string;
@@ -65,12 +69,14 @@ export function remoteFileScripts(
     group: file.group,
     onReplicatedVolume: file.onReplicatedVolume,
     secret: file.secret,
+    keepPrevious: keepsPrevious(file),
     supersedes: file.supersedes,
     block: file.kind === "block",
     mountPoint: writing.mountPoint,
     modeDigits: file.mode.replace(/^0/, ""),
     stepId: `remote-file${file.path}`,
     afterWrite: writing.rereads,
+    afterRemove: writing.afterRemove,
     authkeysStage: false,
     authkeysFinal: writing.authkeysFinal ?? false,
     fingerprint,

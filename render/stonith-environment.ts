@@ -3,32 +3,95 @@ import type { Cluster } from "../model/cluster";
 /**
  * What heartbeat's environment must hold for cluster-glue's external/ipmi to hand ipmitool the
  * BMC password as IPMI_PASSWORD (`ipmitool -E`) instead of `-P <password>`, which `ps` shows to
- * every user of the node. The plugin reads its parameters from its environment: stonith.cfg
- * gives the five it names (hostname ipaddr userid passwd interface), and `passwd_method` comes
- * from the environment heartbeat itself was started with, which its plugins inherit (popen in
- * cluster-glue's external.c). Heartbeat runs the plugin wherever it parses ha.cf: at start, on
- * `heartbeat -r` (in that command's own process), and for each fencing.
+ * every user of the node. The plugin reads its parameters from its environment: the ipmi
+ * stonith file gives the five it names (hostname ipaddr userid passwd interface), and
+ * `passwd_method` comes from the environment heartbeat itself was started with, which its
+ * plugins inherit (popen in cluster-glue's external.c). Heartbeat runs the plugin wherever it
+ * parses ha.cf: at start, on `heartbeat -r` (in that command's own process, and again in the
+ * running daemon, which re-executes itself keeping the environment it was started with), and
+ * for each fencing.
  */
 export const stonithEnvironment = "passwd_method=env";
 
 export const usesIpmi = (cluster: Cluster): boolean =>
   cluster.config.stonith.type === "external/ipmi";
 
-/** The prefix of a command that parses heartbeat's config (`heartbeat -r`). */
-export function stonithEnvironmentPrefix(cluster: Cluster): string {
-  return usesIpmi(cluster) ? `env ${stonithEnvironment} ` : "";
+/**
+ * Sets `pid` to the running heartbeat's, and `env_ok` to yes or no as its environment holds
+ * passwd_method=env, or to unknown. Heartbeat pads the number in its pid file with blanks
+ * (`"        27"`): `read` drops them, where `$(cat ...)` would name no /proc entry at all.
+ * Heartbeat's own /proc/PID/environ is no witness: it writes its process title over that memory
+ * (`heartbeat: master control process`), so it reads blank whatever heartbeat holds. The
+ * programs it starts get its environment, with its `HA_` settings added: the clients ha.cf
+ * respawns (dopd, always in ours; ipfail), the resource scripts. Those that run are read.
+ */
+const readRunningEnvironment = `pid=''
+{ read -r pid </var/run/heartbeat.pid; } 2>/dev/null || true
+env_ok=unknown
+case "$pid" in
+  ''|*[!0-9]*) ;;
+  *)
+    for proc in /proc/[0-9]*; do
+      [ "$(sed -n 's/^PPid:[[:blank:]]*//p' "$proc/status" 2>/dev/null)" = "$pid" ] || continue
+      started=$(tr '\\0' '\\n' 2>/dev/null <"$proc/environ") || continue
+      printf '%s\\n' "$started" | grep -q '^HA_' || continue
+      if printf '%s\\n' "$started" | grep -qx '${stonithEnvironment}'; then
+        [ "$env_ok" = no ] || env_ok=yes
+      else
+        env_ok=no
+      fi
+    done
+    ;;
+esac`;
+
+/**
+ * The exact way to give a running heartbeat its environment without a failover that loses
+ * anything.
+ */
+const restartAdvice =
+  "restart heartbeat on the standby node (systemctl restart heartbeat), run /usr/share/heartbeat/hb_standby on the node that holds the services so that the standby node takes them, restart heartbeat on that node too, then run pulumi up again";
+
+/**
+ * The reread of a heartbeat file in a cluster fenced through BMCs. `heartbeat -r` makes the
+ * running daemon re-execute itself with the environment it was started with: one started
+ * before the switch to external/ipmi would run ipmitool with the password on its command line.
+ * Such a heartbeat is refused before anything reloads it, and so is one whose environment
+ * cannot be told (no pid, no program of its own that shows it): the step fails, the file
+ * written, nothing reloaded, and the reread is tried again by the next `pulumi up`. The refusal
+ * starts with `hacluster: `: the RemoteFile provider shows such lines even for a file holding a
+ * secret, whose other output it withholds.
+ */
+export function ipmiHeartbeatReload(): string {
+  return `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then
+${readRunningEnvironment}
+if [ "$env_ok" != yes ]; then
+  if [ "$env_ok" = no ]; then
+    why="heartbeat (pid $pid) runs without ${stonithEnvironment} in its environment (it was started before the switch to external/ipmi)"
+  else
+    why="heartbeat runs, but whether its environment holds ${stonithEnvironment} cannot be told (its pid file /var/run/heartbeat.pid names \${pid:-no process}, and no program it started, such as dopd, shows its environment)"
+  fi
+  echo "hacluster: $(uname -n): $why; reloading it into external/ipmi would hand ipmitool the BMC password on its command line (-P, which ps shows), so nothing was reloaded. Fix: ${restartAdvice}" >&2
+  exit 1
+fi
+env ${stonithEnvironment} /usr/libexec/heartbeat/heartbeat -r >/dev/null
+did="heartbeat reloaded"
+fi`;
 }
 
 /**
  * After heartbeat's environment files changed: systemd rereads its units, and a heartbeat that
  * runs without the environment is named, since only its next start gives it (a restart moves the
- * resources, which a file step never does on its own).
+ * resources, which a file step never does on its own). Its next reload is refused until then.
  */
 export function heartbeatEnvironmentHook(): string {
-  return [
-    "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi",
-    `did="read at heartbeat's next start"`,
-    "pid=$(cat /var/run/heartbeat.pid 2>/dev/null || true)",
-    `if [ -n "$pid" ] && [ -r "/proc/$pid/environ" ] && ! tr '\\0' '\\n' <"/proc/$pid/environ" | grep -qx '${stonithEnvironment}'; then did="$did; heartbeat (pid $pid) runs without it until then, and its fencing hands ipmitool the BMC password on the command line: restart heartbeat on the standby node, hand over, restart the other"; fi`,
-  ].join("; ");
+  return `if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+did="read at heartbeat's next start"
+${readRunningEnvironment}
+if [ "$env_ok" = no ]; then
+  did="$did; heartbeat (pid $pid) runs without it until then, and its next reload is refused: ${restartAdvice}"
+fi`;
 }
+
+/** After heartbeat's systemd drop-in is gone: systemd forgets it before heartbeat's next start. */
+export const heartbeatEnvironmentRemoved =
+  "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi";

@@ -4,6 +4,7 @@ import { haTime, seconds } from "../model/duration";
 import type { RelocatedPath } from "../model/schema";
 import { bmcPasswordPlaceholder } from "./engine-secret";
 import type { AuthkeysSecret } from "./node-file";
+import { stonithConfigPath } from "./stonith-config";
 import { stonithEnvironment, usesIpmi } from "./stonith-environment";
 
 /**
@@ -35,7 +36,10 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
     }),
     ipfail: cluster.ipfail,
     stonithEnabled: stonith.type !== "none",
+    // Only a real power switch makes a lost node's late writes provably unseen by clients.
+    fencedPrimaryYields: stonith.type === "external/ipmi",
     stonithIpmi: usesIpmi(cluster) ? ipmiView(cluster, node) : false,
+    stonithConfigPath: stonithConfigPath(cluster),
     stonithEnvironment,
     vipSpec: [config.vip.address, config.vip.prefix, cluster.vipInterface]
       .filter((part) => part !== undefined)
@@ -56,7 +60,7 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
 }
 
 /**
- * The peer's BMC as stonith.cfg names it. The password's place holds the placeholder: the
+ * The peer's BMC as stonith-ipmi.cfg names it. The password's place holds the placeholder: the
  * program writes the secret there when it applies the file (render/engine-secret.ts).
  */
 function ipmiView(cluster: Cluster, node: ClusterNode) {

@@ -3,7 +3,9 @@
 # needs, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# `npm run lab -- --vm ...`: the VM lab instead (tests/vm, scripts/lab-vm.sh).
+# `npm run lab` alone, `npm run lab -- --distro D` and `npm run lab -- --vm ...`: the VM lab
+# (tests/vm, scripts/lab-vm.sh); a command without them: the namespace lab, the fast path.
+if [ $# -eq 0 ] || [[ $1 == --distro* ]]; then exec bash scripts/lab-vm.sh "$@"; fi
 for arg in "$@"; do
   if [ "$arg" = --vm ]; then exec bash scripts/lab-vm.sh "$@"; fi
 done

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-debian-packages.sh scripts/debian-packages.txt tests/vm/host-packages.txt
+bash scripts/install-debian-packages.sh
 bash scripts/node-modules.sh
 
 npx tsc --noEmit -p .

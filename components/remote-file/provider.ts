@@ -60,9 +60,14 @@ export class RemoteFileProvider implements pulumi.dynamic.ResourceProvider {
     const replaces = (["node", "path"] as const).filter((k) => olds[k] !== news[k]);
     // A file on the volume, written where the volume was not, was not seen: nothing to compare.
     const drift = olds.volumeHeld === false ? [] : fileDrift(news, olds);
+    // A secret set again alone (a BMC password) changes neither the masked checksum nor the
+    // scripts: only the digest says so. A state written before the digest is not compared.
+    const secretChanged =
+      olds.contentDigest !== undefined && olds.contentDigest !== news.contentDigest;
     const changed =
       replaces.length > 0 ||
       drift.length > 0 ||
+      secretChanged ||
       olds.version !== news.version ||
       olds.scripts.read !== news.scripts.read ||
       olds.scripts.remove !== news.scripts.remove ||
@@ -137,6 +142,7 @@ export class RemoteFileProvider implements pulumi.dynamic.ResourceProvider {
           scripts: { read: news.scripts.read, remove: news.scripts.remove },
           version: news.version,
           lastWrite: said,
+          ...(news.contentDigest === undefined ? {} : { contentDigest: news.contentDigest }),
         };
         if ("volumeElsewhere" in after) return { ...kept, ...live(lastSeen), volumeHeld: false };
         const drift = fileDrift(news, after.seen);
@@ -165,15 +171,22 @@ async function readFile(
   return parseFileReading(lastLine(checked(file, "read", await run(file.scripts.read))));
 }
 
-/** A script's result, or an error naming node, path and step; a secret file's output is kept back. */
+/**
+ * A script's result, or an error naming node, path and step. A secret file's output is kept
+ * back, but for the lines the scripts write themselves to say why they refused, which start
+ * with `hacluster: ` and never hold the content.
+ */
 function checked(
   file: Pick<RemoteFileInputs, "node" | "path" | "secret">,
   what: string,
   result: ScriptResult,
 ): string {
   if (result.code === 0) return result.stdout;
+  const own = result.stderr.split("\n").filter((line) => line.startsWith("hacluster: "));
   const output = file.secret
-    ? "its output is withheld: the file holds a secret"
+    ? own.length > 0
+      ? own.join("\n")
+      : "its output is withheld: the file holds a secret"
     : (result.stderr.trim() || lastLine(result.stdout)).split("\n").slice(-5).join("\n");
   throw new Error(`${file.node}:${file.path}: ${what} failed (exit ${result.code}): ${output}`);
 }

@@ -20,6 +20,12 @@ export interface RemoteFileInputs {
   readonly group: string;
   readonly scripts: { readonly write: string; readonly read: string; readonly remove: string };
   readonly version: string;
+  /**
+   * sha256 of the whole content, secrets included, for a file whose secret can change while
+   * nothing else in it does (render/node-file.ts's secretDigest). Registered as a secret, and
+   * kept as an output of the same name, which the engine keeps secret too.
+   */
+  readonly contentDigest?: string;
 }
 
 /**
@@ -40,4 +46,9 @@ export interface RemoteFileOutputs extends LiveFile {
   readonly lastWrite: string;
   /** For a file on the replicated volume: false when the node did not hold it at the last write. */
   readonly volumeHeld?: boolean;
+  /**
+   * The inputs' contentDigest as last written: secret. Absent from the state of a file written
+   * before it existed, and then never compared (the content is not known to have changed).
+   */
+  readonly contentDigest?: string;
 }

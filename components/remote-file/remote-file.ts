@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Step } from "../../render/step";
+import { sha256, Step } from "../../render/step";
 import { RemoteFileProvider } from "./provider";
 import type { NodeAddress } from "./ssh-session";
 
@@ -38,7 +38,8 @@ export class RemoteFile extends pulumi.dynamic.Resource {
     if (step.resource?.kind !== "file" || step.read === undefined || step.delete === undefined) {
       throw new Error(`step ${step.node}/${step.id} writes no file a refresh can read`);
     }
-    const { file, sha256 } = step.resource;
+    const { file } = step.resource;
+    const content = pulumi.secret(args.content);
     super(
       provider,
       `${step.node}:${file.path}`,
@@ -52,9 +53,12 @@ export class RemoteFile extends pulumi.dynamic.Resource {
         // secrets (its host answers Configure with acceptSecrets false): the engine hands it the
         // content in clear, then marks `content` secret again in what Check returns (a property
         // named like a secret input stays secret). The provider's outputs have no `content`.
-        content: pulumi.secret(args.content),
+        content,
         // Of the masked content: not secret.
-        sha256,
+        sha256: step.resource.sha256,
+        // Of the whole content, where its secret can change alone: secret, as its output of the
+        // same name (a property named like a secret input stays secret, and is listed below).
+        ...(file.secretDigest ? { contentDigest: content.apply(sha256) } : {}),
         mode: file.mode,
         owner: file.owner,
         group: file.group,
@@ -65,7 +69,11 @@ export class RemoteFile extends pulumi.dynamic.Resource {
         lastWrite: undefined,
         volumeHeld: undefined,
       },
-      { ...opts, deleteBeforeReplace: true },
+      {
+        ...opts,
+        deleteBeforeReplace: true,
+        ...(file.secretDigest ? { additionalSecretOutputs: ["contentDigest"] } : {}),
+      },
       "hacluster",
       "RemoteFile",
     );

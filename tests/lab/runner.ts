@@ -171,7 +171,7 @@ export function labAuthkey(rotation: number, target: LabTarget = namespaceLab): 
 
 /** A step as the engine hands it over: stonith.cfg with the BMC password in its place. */
 function withLabSecrets(step: Step, target: LabTarget): Step {
-  if (step.id !== "stonith-cfg" || !step.stdin?.includes(bmcPasswordPlaceholder)) return step;
+  if (!step.id.startsWith("stonith") || !step.stdin?.includes(bmcPasswordPlaceholder)) return step;
   if (!target.bmcPassword) throw new Error(`${stepKey(step)}: the lab has no BMC password`);
   const password = readFileSync(target.bmcPassword, "utf8").trim();
   return { ...step, stdin: withBmcPassword(step.stdin, password) };

@@ -38,3 +38,47 @@ export function ipmiCluster(stack: string, values: Record<string, unknown>): Clu
     parseStackConfig(stack, toRaw(withIpmi(values), encryptedBmcPasswords)),
   );
 }
+
+/**
+ * Lines of an ipmi stonith file as a hand edit may leave them, each with what its checksum
+ * hashes: the password masked wherever heartbeat would read it as the fourth field.
+ */
+export const maskCases: readonly (readonly [string, string, string])[] = [
+  [
+    "the line as rendered",
+    "proxycl2 10.250.0.12 fence Pw-1 lanplus -C 3",
+    "proxycl2 10.250.0.12 fence <secret> lanplus -C 3",
+  ],
+  [
+    "fields parted by tabs",
+    "proxycl2\t10.250.0.12\tfence\tPw-1\tlanplus",
+    "proxycl2\t10.250.0.12\tfence <secret>\tlanplus",
+  ],
+  [
+    "runs of blanks",
+    "proxycl2  10.250.0.12 \t fence   Pw-1  lanplus",
+    "proxycl2  10.250.0.12 \t fence <secret>  lanplus",
+  ],
+  [
+    "blanks before the line",
+    " \tproxycl2 10.250.0.12 fence Pw-1 lanplus",
+    " \tproxycl2 10.250.0.12 fence <secret> lanplus",
+  ],
+  ["no interface", "proxycl2 10.250.0.12 fence Pw-1", "proxycl2 10.250.0.12 fence <secret>"],
+  [
+    "a CRLF line end",
+    "proxycl2 10.250.0.12 fence Pw-1 lanplus\r",
+    "proxycl2 10.250.0.12 fence <secret> lanplus\r",
+  ],
+  [
+    "sed's own characters",
+    "proxycl2 10.250.0.12 fence Pw/&\\1| lanplus",
+    "proxycl2 10.250.0.12 fence <secret> lanplus",
+  ],
+  ["three fields only", "proxycl2 10.250.0.12 fence", "proxycl2 10.250.0.12 fence"],
+  [
+    "a comment",
+    "# hostname ipaddr userid passwd interface",
+    "# hostname ipaddr userid passwd interface",
+  ],
+];

@@ -11,6 +11,8 @@ export interface Registration {
   readonly dependsOn: string[];
   readonly ignoreChanges: string[];
   readonly deleteBeforeReplace: boolean;
+  /** Outputs the engine is told to keep secret whatever the provider says. */
+  readonly additionalSecretOutputs: string[];
 }
 
 const secretSig = "4dabf18193072939515e22adb298388d";
@@ -33,6 +35,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getAdditionalsecretoutputsList(): string[];
 }
 
 const lastPart = (urn: string) => urn.split("::").pop()!;
@@ -58,6 +61,7 @@ export async function runProgram(
     dependsOn: string[];
     ignoreChanges: string[];
     deleteBeforeReplace: boolean;
+    additionalSecretOutputs: string[];
   }[] = [];
   pulumi.runtime.setMocks(
     {
@@ -96,6 +100,7 @@ export async function runProgram(
       dependsOn: req.getDependenciesList().map(lastPart),
       ignoreChanges: req.getIgnorechangesList(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     });
     return register(req, callback);
   };
@@ -109,6 +114,7 @@ export async function runProgram(
         dependsOn: [],
         ignoreChanges: [],
         deleteBeforeReplace: false,
+        additionalSecretOutputs: [],
       })),
     );
   };
@@ -138,5 +144,6 @@ export async function runProgram(
     dependsOn: byName.get(name)?.dependsOn ?? [],
     ignoreChanges: byName.get(name)?.ignoreChanges ?? [],
     deleteBeforeReplace: byName.get(name)?.deleteBeforeReplace ?? false,
+    additionalSecretOutputs: byName.get(name)?.additionalSecretOutputs ?? [],
   }));
 }

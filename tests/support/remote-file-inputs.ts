@@ -2,6 +2,7 @@ import type { RemoteFileInputs } from "../../components/remote-file/remote-file-
 import { FileShape, FileWriting, remoteFileScripts } from "../../render/remote-file-scripts";
 import type { NodeAddress } from "../../components/remote-file/ssh-session";
 import { fingerprintOf } from "../../render/file-step";
+import { sha256 as sha256Of } from "../../render/step";
 
 export const haCf: FileShape = {
   path: "/etc/ha.d/ha.cf",
@@ -18,6 +19,16 @@ export const authkeys: FileShape = {
   path: "/etc/ha.d/authkeys",
   mode: "0600",
   secret: true,
+};
+
+/** The ipmi stonith file: its BMC password may change alone, so its state keeps a digest. */
+export const stonithIpmi: FileShape = {
+  ...haCf,
+  path: "/etc/ha.d/stonith-ipmi.cfg",
+  mode: "0600",
+  secret: true,
+  secretMask: "stonith-password",
+  secretDigest: true,
 };
 
 /** A stand-in for heartbeat's reread: it leaves a mark each time it runs. */
@@ -47,6 +58,7 @@ export function fileInputs(
     group: file.group,
     scripts: { write, read, remove },
     version,
+    ...(file.secretDigest ? { contentDigest: sha256Of(content) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * The VM lab's simulated BMC (tests/vm/bmc.sh: OpenIPMI's ipmi_sim) in a network namespace of
  * its own, with a dummy process for the VM: IPMI over the LAN powers it on, cuts it (SIGKILL),
  * resets it and reads it as off when it died by itself; cluster-glue's external/ipmi fences it
- * with a node's rendered stonith.cfg and environment, the password on no command line.
+ * with a node's rendered stonith-ipmi.cfg and environment, the password on no command line.
  * Everything it starts is ended by PID, and the namespace deleted, even when a test fails.
  */
 import { spawnSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { withBmcPassword } from "../../render/engine-secret";
 import { fingerprintCommand, fingerprintOf } from "../../render/file-step";
 import { renderNodeFiles } from "../../render/node-files";
-import { ipmiCluster } from "../support/ipmi";
+import { ipmiCluster, maskCases } from "../support/ipmi";
 import { placeholderAuthkeys, projectDir, stackValues } from "../support/stacks";
 
 jest.setTimeout(30_000);
@@ -169,7 +169,7 @@ describe("fencing through the BMC with a node's rendered files", () => {
   // proxycl2 fences proxycl1, whose BMC this is.
   const cluster = ipmiCluster("lab", stackValues("lab"));
   const files = renderNodeFiles(cluster, cluster.nodes[1], placeholderAuthkeys);
-  const cfg = files.find((f) => f.id === "stonith-cfg")!;
+  const cfg = files.find((f) => f.id === "stonith-ipmi-cfg")!;
   const defaults = files.find((f) => f.id === "heartbeat-defaults")!;
 
   /** ipmitool as the plugin runs it, its arguments written down (the plugin's `ipmitool`). */
@@ -185,9 +185,13 @@ describe("fencing through the BMC with a node's rendered files", () => {
   }
   /** stonith's command, in the namespace, with the environment heartbeat's init script gives. */
   function stonith(args: string[], environment: "node's" | "none") {
-    const written = join(dir, "stonith.cfg");
+    const written = join(dir, "stonith-ipmi.cfg");
     writeFileSync(written, withBmcPassword(cfg.content, password), { mode: 0o600 });
-    writeFileSync(join(dir, "default-heartbeat"), defaults.content);
+    // The node's own /etc/default/heartbeat around the block, as the node may have it.
+    writeFileSync(
+      join(dir, "default-heartbeat"),
+      `${defaults.content}# the node's own\nHA_OPTS=""\n`,
+    );
     const source = environment === "node's" ? `. ${dir}/default-heartbeat; ` : "";
     return run(
       "ip",
@@ -229,9 +233,24 @@ describe("fencing through the BMC with a node's rendered files", () => {
   });
 
   it("checks the file on the node with the password masked, as the plan does", () => {
-    const written = join(dir, "stonith.cfg");
+    const written = join(dir, "stonith-ipmi.cfg");
     writeFileSync(written, withBmcPassword(cfg.content, password));
     const onNode = must("sh", ["-c", fingerprintCommand(cfg)], { path: written }).trim();
     expect(onNode).toBe(fingerprintOf(cfg));
   });
+
+  // The same lines as the program's own mask is tested with (tests/unit/stonith-ipmi.test.ts).
+  it.each(maskCases)(
+    "masks the password of %s on the node as the program does",
+    (_what, line, masked) => {
+      const written = join(dir, "hand-edited.cfg");
+      const header = cfg.content.replace(/\n[^#].*\n$/, "\n");
+      writeFileSync(written, `${header}${line}\n`);
+      const onNode = must("sh", ["-c", fingerprintCommand(cfg)], { path: written }).trim();
+      expect(onNode).toBe(fingerprintOf({ ...cfg, content: `${header}${line}\n` }));
+      expect(onNode).toBe(
+        fingerprintOf({ ...cfg, secret: false, content: `${header}${masked}\n` }),
+      );
+    },
+  );
 });

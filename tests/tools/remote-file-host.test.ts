@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { RemoteFileProvider } from "../../components/remote-file/provider";
 import { fingerprintOf } from "../../render/file-step";
 import { LoopbackNode } from "../support/loopback-node";
-import { authkeys, fileInputs, haCf } from "../support/remote-file-inputs";
+import { authkeys, fileInputs, haCf, stonithIpmi } from "../support/remote-file-inputs";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the generated protobuf modules are CommonJS */
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
@@ -210,6 +210,35 @@ describe("the RemoteFile provider in Pulumi's dynamic-provider host", () => {
     // destroy: the node's own file back
     await destroy(name, id, repaired);
     expect(onNode("/etc/ha.d/ha.cf")).toBe("the node's own ha.cf\n");
+  });
+
+  it("keeps a secret file's digest under its input's name, and diffs a new one as an update", async () => {
+    const ipmiName = "proxycl2:/etc/ha.d/stonith-ipmi.cfg";
+    const content = (password: string) =>
+      `# Managed by hacluster\nproxycl1 10.250.0.11 fence ${password} lanplus\n`;
+    const first = await check(ipmiName, {
+      ...fileInputs(node.address(), stonithIpmi, content("Pw-host-one")),
+    });
+    const { id, outputs } = await create(ipmiName, first);
+    // The engine marks secret an output named like a secret input: the same name, kept.
+    expect(outputs.contentDigest).toBe(first.contentDigest);
+    const second = await check(ipmiName, {
+      ...fileInputs(node.address(), stonithIpmi, content("Pw-host-two")),
+    });
+    expect(second.sha256).toBe(first.sha256);
+    expect((await diff(ipmiName, id, outputs, first)).none).toBe(true);
+    expect(await diff(ipmiName, id, outputs, second)).toEqual({
+      changes: true,
+      none: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+    const updated = await update(ipmiName, id, outputs, second);
+    expect(updated.contentDigest).toBe(second.contentDigest);
+    expect(onNode("/etc/ha.d/stonith-ipmi.cfg")).toBe(content("Pw-host-two"));
+    for (const response of [outputs, updated]) {
+      expect(JSON.stringify(response)).not.toMatch(/Pw-host-/);
+    }
   });
 
   it("fails a refresh of a node it cannot reach, naming the node", async () => {

@@ -17,6 +17,7 @@ import {
   rereadMark,
   rereads,
   stackConfig,
+  stonithIpmi,
 } from "../support/remote-file-inputs";
 import { clusterOf } from "../support/stacks";
 
@@ -37,6 +38,7 @@ beforeEach(() => {
   for (const path of [
     "/etc/ha.d/ha.cf",
     "/etc/ha.d/authkeys",
+    "/etc/ha.d/stonith-ipmi.cfg",
     "/var/backups/hacluster",
     "/var/lib/hacluster",
     rereadMark,
@@ -199,6 +201,66 @@ describe("a RemoteFile on a node", () => {
     expect(String(error)).toContain("proxycl2:/etc/ha.d/authkeys: write failed");
     expect(String(error)).toContain("its output is withheld: the file holds a secret");
     expect(String(error)).not.toContain(key);
+  });
+
+  it("says why a secret file's own script refused, in its own words only", async () => {
+    const password = "Pw-never-shown";
+    const refusal = `echo "the content: $(cat "$tmp")" >&2; echo "hacluster: refused, for a reason" >&2; exit 1`;
+    const inputs = fileInputs(
+      node.address(),
+      stonithIpmi,
+      `# Managed by hacluster\nproxycl1 10.250.0.11 fence ${password} lanplus\n`,
+      { rereads: refusal },
+    );
+    const error = await provider.create(inputs).catch((e: Error) => e);
+    expect(String(error)).toContain(
+      "proxycl2:/etc/ha.d/stonith-ipmi.cfg: write failed (exit 1): hacluster: refused, for a reason",
+    );
+    expect(String(error)).not.toContain(password);
+  });
+});
+
+describe("a RemoteFile whose secret may change alone (the ipmi stonith file)", () => {
+  const text = (password: string) =>
+    `# Managed by hacluster\nproxycl1 10.250.0.11 fence ${password} lanplus\n`;
+
+  it("writes a password set again, which neither the checksum nor the scripts show", async () => {
+    const first = fileInputs(node.address(), stonithIpmi, text("Pw-first"), { rereads });
+    const { id, outs } = await provider.create(first);
+    expect(outs!.contentDigest).toBe(first.contentDigest);
+    expect(JSON.stringify(outs)).not.toContain("Pw-first");
+    // A refresh keeps the digest it cannot read on the node.
+    const { props } = await provider.read(id, outs!);
+    expect(props).toEqual(outs);
+    expect(await provider.diff(id, props, first)).toMatchObject({ changes: false });
+
+    const second = fileInputs(node.address(), stonithIpmi, text("Pw-second"), { rereads });
+    expect([second.sha256, second.version]).toEqual([first.sha256, first.version]);
+    expect(await provider.diff(id, props, second)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+    const { outs: updated } = await provider.update(id, props, second);
+    expect(onNode("/etc/ha.d/stonith-ipmi.cfg")).toBe(text("Pw-second"));
+    expect(updated).toMatchObject({
+      contentDigest: second.contentDigest,
+      lastWrite: "changed: /etc/ha.d/stonith-ipmi.cfg (heartbeat reloaded)",
+    });
+    expect(rereadCount()).toBe(2);
+    // Nothing is kept aside that held the first password.
+    expect(
+      existsSync(node.local("/var/backups/hacluster/previous/etc/ha.d/stonith-ipmi.cfg")),
+    ).toBe(false);
+  });
+
+  it("leaves a state written before digests as it is", async () => {
+    const first = fileInputs(node.address(), stonithIpmi, text("Pw-first"));
+    const { id, outs } = await provider.create(first);
+    const older = { ...outs! };
+    delete older.contentDigest;
+    const second = fileInputs(node.address(), stonithIpmi, text("Pw-second"));
+    expect(await provider.diff(id, older, second)).toMatchObject({ changes: false });
   });
 });
 

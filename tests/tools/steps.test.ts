@@ -89,6 +89,95 @@ describe("the steps of a stack fenced through BMCs (external/ipmi)", () => {
   });
 });
 
+describe("heartbeat's environment for external/ipmi on a node", () => {
+  const plan = planSteps(ipmiCluster("lab", stackValues("lab")), key);
+  // No systemd and no heartbeat there: only the files are at stake.
+  const withoutSystemd = (script: string) => `mount -t tmpfs tmpfs /run\n${script}`;
+
+  it("adds its block to the node's own /etc/default/heartbeat, and takes only it away", () => {
+    const node = new Sandbox();
+    writeFileSync(join(node.root, "etc", "default", "heartbeat"), 'HA_OPTS="-d"\n');
+    const defaults = stepOf(plan, "heartbeat-defaults");
+    expect(node.run(withoutSystemd(defaults.create), defaults.stdin)).toBe(
+      "changed: /etc/default/heartbeat (read at heartbeat's next start)",
+    );
+    expect(node.read("/etc/default/heartbeat")).toBe(`${defaults.stdin}HA_OPTS="-d"\n`);
+    expect(node.run(withoutSystemd(defaults.create), defaults.stdin)).toBe(
+      "unchanged: /etc/default/heartbeat",
+    );
+    expect(node.run(withoutSystemd(defaults.delete!))).toBe(
+      "changed: hacluster block removed from /etc/default/heartbeat",
+    );
+    expect(node.read("/etc/default/heartbeat")).toBe('HA_OPTS="-d"\n');
+  });
+
+  it("writes the systemd drop-in and removes it on delete", () => {
+    const node = new Sandbox();
+    const dropIn = stepOf(plan, "heartbeat-unit-env");
+    const path = "/etc/systemd/system/heartbeat.service.d/hacluster-stonith.conf";
+    expect(node.run(withoutSystemd(dropIn.create), dropIn.stdin)).toBe(
+      `changed: ${path} (read at heartbeat's next start)`,
+    );
+    expect(node.read(path)).toBe(dropIn.stdin);
+    expect(node.run(withoutSystemd(dropIn.delete!))).toBe(`changed: ${path} removed`);
+    expect(node.exists(path)).toBe(false);
+  });
+});
+
+describe("a reload of heartbeat into external/ipmi", () => {
+  const haCf = stepOf(planSteps(ipmiCluster("lab", stackValues("lab")), key), "ha-cf");
+  /**
+   * ha.cf's step on a node whose heartbeat is a stand-in that runs (`-s`) and writes down each
+   * reload with the environment it got; `running` sets up its pid file and the programs it
+   * started. Says the step's exit, the reloads, and the step's last line.
+   */
+  function reloadWith(running: string): string {
+    const node = new Sandbox();
+    const script = [
+      "mount -t tmpfs tmpfs /run",
+      "mkdir -p /run/fake",
+      'printf \'#!/bin/sh\\ncase "$1" in -r) echo "reload:${passwd_method:-none}" >>/run/fake/reloads ;; esac\\n\' >/run/fake/heartbeat',
+      "chmod 755 /run/fake/heartbeat",
+      "mount --bind /run/fake/heartbeat /usr/libexec/heartbeat/heartbeat",
+      running,
+      `( ${haCf.create}\n) >/run/fake/out 2>&1`,
+      "rc=$?",
+      // What the stand-in started is ended by its PIDs.
+      'if [ -n "${parent:-}" ]; then kill "$(cat /run/fake/child)" "$parent"; fi',
+      'printf "exit %s | %s | %s\\n" "$rc" "$(cat /run/fake/reloads 2>/dev/null)" "$(tail -n 1 /run/fake/out)"',
+    ].join("\n");
+    return node.run(script, haCf.stdin);
+  }
+  /** A heartbeat whose pid file pads its number, as heartbeat's does, and one program it started. */
+  const heartbeatWith = (environment: string) =>
+    [
+      `sh -c '${environment} sleep 30 & echo $! >/run/fake/child; wait' </dev/null >/dev/null 2>&1 &`,
+      "parent=$!",
+      'sleep 0.3; printf "%10d\\n" "$parent" >/run/heartbeat.pid',
+    ].join("\n");
+
+  it("reloads a heartbeat whose programs show passwd_method=env, with it", () => {
+    expect(reloadWith(heartbeatWith("env HA_debug=0 passwd_method=env"))).toBe(
+      "exit 0 | reload:env | changed: /etc/ha.d/ha.cf (heartbeat reloaded)",
+    );
+  });
+
+  it.each([
+    [
+      "runs without passwd_method=env",
+      heartbeatWith("env HA_debug=0"),
+      "runs without passwd_method=env in its environment",
+    ],
+    ["started no program that shows its environment", heartbeatWith("env -i"), "cannot be told"],
+    ["has no pid file", "", "names no process"],
+  ])("refuses a heartbeat that %s, saying why, and reloads nothing", (_what, running, why) => {
+    const said = reloadWith(running);
+    expect(said).toMatch(/^exit 1 \|  \| hacluster: /);
+    expect(said).toContain(why);
+    expect(said).toContain("nothing was reloaded. Fix: restart heartbeat on the standby node");
+  });
+});
+
 /** A node's /etc, /var/backups and /var/lib, in a temp folder; scripts run with them mounted. */
 class Sandbox {
   readonly root = mkdtempSync(join(tmpdir(), "hacluster-node-"));

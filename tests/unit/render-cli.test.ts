@@ -47,6 +47,30 @@ describe("npm run render", () => {
     expect(existsSync(out)).toBe(false);
   }, 30000);
 
+  it("says how to store a node list that was encrypted as a whole, and writes nothing", () => {
+    const project = mkdtempSync(join(tmpdir(), "project-"));
+    cpSync(join(projectDir, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+    const prod = readFileSync(join(projectDir, "Pulumi.prod.yaml"), "utf8");
+    // What `pulumi config set --secret nodes '[...]'` leaves in the stack file.
+    const nodes = "  hacluster:nodes:\n    secure: v1:c2VjcmV0Y2lwaGVydGV4dA==\n";
+    writeFileSync(
+      join(project, "Pulumi.prod.yaml"),
+      `${prod.replace(/\n {2}hacluster:nodes:\n(?: {4}.*\n| *\n)*/, "\n").trimEnd()}\n${nodes}`,
+    );
+    const out = join(project, "out");
+    const result = render(["--stack", "prod", "--out", out, "--project", project]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      [
+        'stack "prod" config has 1 problem; nothing was written:',
+        "  - hacluster:nodes: is stored encrypted as a whole (pulumi config set --secret nodes): the node list must be readable, and only each BMC password is a secret",
+        "    fix: pulumi config rm nodes, set the list again without --secret (pulumi config set --path 'nodes[0].name' proxycl1, and so on; see the README's configuration reference), then encrypt each BMC password alone: pulumi config set --secret --path 'nodes[i].bmc.password' < FILE",
+        "",
+      ].join("\n"),
+    );
+    expect(existsSync(out)).toBe(false);
+  }, 30000);
+
   it("refuses to empty a folder it did not make", () => {
     const out = mkdtempSync(join(tmpdir(), "mine-"));
     writeFileSync(join(out, "notes.txt"), "keep me");

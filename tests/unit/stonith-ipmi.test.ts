@@ -1,7 +1,7 @@
 /**
  * Fencing through the nodes' BMCs (stonith.type external/ipmi): the config it needs, the files
  * and steps it gives each node, and its password, which appears in no rendered file, plan
- * script, output or message, only in the peer's stonith.cfg as `pulumi up` writes it.
+ * script, output or message, only in the peer's stonith-ipmi.cfg as `pulumi up` writes it.
  */
 import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,14 @@ import { bmcPasswordPlaceholder, withBmcPassword } from "../../render/engine-sec
 import { fingerprintOf } from "../../render/file-step";
 import { renderNodeFiles } from "../../render/node-files";
 import { planSteps } from "../../render/plan";
-import { bmcPasswords, encryptedBmcPasswords, ipmiCluster, withIpmi } from "../support/ipmi";
+import { sha256 } from "../../render/step";
+import {
+  bmcPasswords,
+  encryptedBmcPasswords,
+  ipmiCluster,
+  maskCases,
+  withIpmi,
+} from "../support/ipmi";
 import {
   isSecretInput,
   lastStackOutputs,
@@ -151,6 +158,32 @@ describe("the config of fencing through BMCs", () => {
     const problems = problemsOf(withValue(ipmi, "nodes", oneNode), []);
     expect(problems.map((p) => p.key)).toContain("nodes");
     expect(JSON.stringify(problems)).not.toContain("Pw9-inner");
+    // A mapping typed by hand instead of a list, as `render` reads it.
+    const mapping = { 0: { name: "proxycl1", bmc: { user: "fence", password: "Pw9-mapping" } } };
+    const mapped = problemsOf(withValue(ipmi, "nodes", mapping), []);
+    expect(mapped.map((p) => p.key)).toEqual(["nodes"]);
+    expect(JSON.stringify(mapped)).not.toContain("Pw9-mapping");
+  });
+
+  it("refuses a node list encrypted as a whole, as `render` reads it, naming the fix", () => {
+    const problems = problemsOf(withValue(ipmi, "nodes", secretMarker), ["nodes"]);
+    expect(problems).toEqual([
+      {
+        key: "nodes",
+        problem:
+          "is stored encrypted as a whole (pulumi config set --secret nodes): the node list must be readable, and only each BMC password is a secret",
+        fix: "pulumi config rm nodes, set the list again without --secret (pulumi config set --path 'nodes[0].name' proxycl1, and so on; see the README's configuration reference), then encrypt each BMC password alone: pulumi config set --secret --path 'nodes[i].bmc.password' < FILE",
+      },
+    ]);
+    // Any other setting encrypted as a whole holds no secret either.
+    expect(problemsOf(withValue(lab, "vip", secretMarker), ["vip"])).toEqual([
+      {
+        key: "vip",
+        problem:
+          "is stored encrypted (pulumi config set --secret), but holds no secret and must be readable",
+        fix: "pulumi config rm vip, then set it again without --secret",
+      },
+    ]);
   });
 
   it("reads a password set with --secret --path as the marker, its key encrypted", () => {
@@ -176,15 +209,41 @@ describe("the config of fencing through BMCs", () => {
 });
 
 describe("the files of fencing through BMCs", () => {
-  it("gives each node its peer's BMC in stonith.cfg, a secret file, the password left out", () => {
-    const cfg = fileOf(0, "stonith-cfg");
-    expect(cfg).toMatchObject({ path: "/etc/ha.d/stonith.cfg", mode: "0600", secret: true });
+  it("gives each node its peer's BMC in stonith-ipmi.cfg, a secret file, the password left out", () => {
+    const cfg = fileOf(0, "stonith-ipmi-cfg");
+    expect(cfg).toMatchObject({
+      path: "/etc/ha.d/stonith-ipmi.cfg",
+      mode: "0600",
+      secret: true,
+      secretMask: "stonith-password",
+      secretDigest: true,
+      readBy: "heartbeat",
+    });
     const lines = cfg.content.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
     expect(lines).toEqual([`proxycl2 10.250.0.12 fence ${bmcPasswordPlaceholder} lanplus -C 3`]);
-    expect(fileOf(1, "stonith-cfg").content).toContain(
+    expect(fileOf(1, "stonith-ipmi-cfg").content).toContain(
       `\nproxycl1 10.250.0.11 fence ${bmcPasswordPlaceholder} lanplus -C 3\n`,
     );
-    expect(fileOf(0, "ha-cf").content).toContain("\nstonith external/ipmi /etc/ha.d/stonith.cfg\n");
+    expect(fileOf(0, "ha-cf").content).toContain(
+      "\nstonith external/ipmi /etc/ha.d/stonith-ipmi.cfg\n",
+    );
+  });
+
+  it("keeps stonith.cfg, the peer's name as meatware has it, unread and never copied aside", () => {
+    const meatware = clusterOf("lab", withValue(lab, "stonith", { type: "meatware" }));
+    const plain = renderNodeFiles(meatware, meatware.nodes[0], placeholderAuthkeys).find(
+      (f) => f.id === "stonith-cfg",
+    )!;
+    const cfg = fileOf(0, "stonith-cfg");
+    expect(cfg.content).toBe(plain.content);
+    expect(cfg).toMatchObject({
+      path: "/etc/ha.d/stonith.cfg",
+      secret: false,
+      keepPrevious: false,
+    });
+    expect(cfg.readBy).toBeUndefined();
+    expect(plain).toMatchObject({ readBy: "heartbeat", secret: false });
+    expect(plain.keepPrevious).toBeUndefined();
   });
 
   it("starts heartbeat with passwd_method=env, under systemd and under its init script", () => {
@@ -195,36 +254,46 @@ describe("the files of fencing through BMCs", () => {
     expect(fileOf(0, "heartbeat-unit-env").content).toMatch(
       /\n\[Service\]\nEnvironment=passwd_method=env\n$/,
     );
-    expect(fileOf(0, "heartbeat-defaults").path).toBe("/etc/default/heartbeat");
-    expect(fileOf(0, "heartbeat-defaults").content).toMatch(/\nexport passwd_method=env\n$/);
+    // A block in a file the node may have its own settings in.
+    expect(fileOf(0, "heartbeat-defaults")).toMatchObject({
+      path: "/etc/default/heartbeat",
+      kind: "block",
+    });
+    expect(fileOf(0, "heartbeat-defaults").content).toMatch(
+      /^# BEGIN hacluster .*\n(#.*\n)*export passwd_method=env\n# END hacluster\n$/,
+    );
   });
 
-  it("installs ipmitool, writes the environment before stonith.cfg, and reloads with it", () => {
+  it("installs ipmitool; other types are left as they were", () => {
     const steps = planSteps(cluster, "<secret>")[0];
     expect(steps.find((s) => s.id === "packages")!.create).toContain(" e2fsprogs ipmitool; do");
-    const ids = steps.map((s) => s.id);
-    expect(ids.indexOf("heartbeat-unit-env")).toBeLessThan(ids.indexOf("stonith-cfg"));
-    expect(ids.indexOf("heartbeat-defaults")).toBeLessThan(ids.indexOf("ha-cf"));
-    const haCf = steps.find((s) => s.id === "ha-cf")!;
-    expect(haCf.create).toContain(
-      "then env passwd_method=env /usr/libexec/heartbeat/heartbeat -r >/dev/null",
-    );
-    // Other types are left as they were: no environment, no ipmitool, a plain reload.
     const prod = clusterOf("prod");
-    expect(
-      renderNodeFiles(prod, prod.nodes[0], placeholderAuthkeys).map((f) => f.id),
-    ).not.toContain("heartbeat-unit-env");
+    const prodFiles = renderNodeFiles(prod, prod.nodes[0], placeholderAuthkeys);
+    expect(prodFiles.map((f) => f.id)).not.toContain("heartbeat-unit-env");
+    expect(prodFiles.map((f) => f.id)).not.toContain("stonith-ipmi-cfg");
+    expect(prodFiles.find((f) => f.id === "ha-cf")!.content).toContain(
+      "\nstonith meatware /etc/ha.d/stonith.cfg\n",
+    );
     const prodSteps = planSteps(prod, "<secret>")[0];
     expect(prodSteps.find((s) => s.id === "packages")!.create).not.toContain("ipmitool");
     expect(prodSteps.find((s) => s.id === "ha-cf")!.create).not.toContain("passwd_method");
   });
 
   it("places the password in the fourth field, as typed, and keeps the checksum", () => {
-    const cfg = fileOf(0, "stonith-cfg");
+    const cfg = fileOf(0, "stonith-ipmi-cfg");
     const written = withBmcPassword(cfg.content, bmcPasswords[1]);
     expect(written).toContain(`\nproxycl2 10.250.0.12 fence ${bmcPasswords[1]} lanplus -C 3\n`);
     expect(fingerprintOf({ ...cfg, content: written })).toBe(fingerprintOf(cfg));
     expect(() => withBmcPassword(written, "x")).toThrow("no place for the BMC password");
+  });
+
+  // The same lines run through the node's sed in tests/tools/bmc.test.ts.
+  it.each(maskCases)("masks the password of %s for the checksum", (_what, line, masked) => {
+    const cfg = fileOf(0, "stonith-ipmi-cfg");
+    const header = cfg.content.replace(/\n[^#].*\n$/, "\n");
+    expect(fingerprintOf({ ...cfg, content: `${header}${line}\n` })).toBe(
+      fingerprintOf({ ...cfg, secret: false, content: `${header}${masked}\n` }),
+    );
   });
 });
 
@@ -254,14 +323,27 @@ describe("the BMC password under Pulumi's mocks", () => {
     regs = await runProgram("prod", rest, { nodes: secretNodes(bmcPasswords) });
   }, 120_000);
 
-  it("writes each node's stonith.cfg with its peer's password, as a secret", () => {
-    const cfg = regs.find((r) => r.name === "proxycl1:/etc/ha.d/stonith.cfg")!;
+  it("writes each node's stonith-ipmi.cfg with its peer's password, as a secret", () => {
+    const cfg = regs.find((r) => r.name === "proxycl1:/etc/ha.d/stonith-ipmi.cfg")!;
     expect(isSecretInput(cfg.inputs.content)).toBe(true);
     expect(unwrap(cfg.inputs.content)).toContain(
       `\nproxycl2 10.250.0.12 fence ${bmcPasswords[1]} lanplus -C 3\n`,
     );
-    const other = regs.find((r) => r.name === "proxycl2:/etc/ha.d/stonith.cfg")!;
+    const other = regs.find((r) => r.name === "proxycl2:/etc/ha.d/stonith-ipmi.cfg")!;
     expect(unwrap(other.inputs.content)).toContain(` fence ${bmcPasswords[0]} lanplus`);
+  });
+
+  it("keeps a secret digest of the whole file, for that file alone, secret as an output too", () => {
+    const cfg = regs.find((r) => r.name === "proxycl1:/etc/ha.d/stonith-ipmi.cfg")!;
+    expect(isSecretInput(cfg.inputs.contentDigest)).toBe(true);
+    expect(unwrap(cfg.inputs.contentDigest)).toBe(sha256(unwrap(cfg.inputs.content) as string));
+    expect(cfg.additionalSecretOutputs).toEqual(["contentDigest"]);
+    const others = regs.filter(
+      (r) => r.type.endsWith("RemoteFile") && !r.name.endsWith(":/etc/ha.d/stonith-ipmi.cfg"),
+    );
+    expect(others.map((r) => r.name)).toContain("proxycl1:/etc/ha.d/authkeys");
+    expect(others.filter((r) => "contentDigest" in r.inputs)).toEqual([]);
+    expect(others.filter((r) => r.additionalSecretOutputs.length > 0)).toEqual([]);
   });
 
   it("puts the password in no other input, command line, script or output", () => {

@@ -342,7 +342,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
   );
 
   when("total-partition")(
-    "a total partition of the VIP holder (LAN, crossover and serial pulled, its BMC still reachable): the other fences it through its BMC before taking over; once the links are back, one primary, no split brain, no acknowledged write lost",
+    "a total partition of the VIP holder (LAN, crossover and serial pulled, its BMC still reachable): the other fences it through its BMC before taking over; once the links are back, one primary, nothing left StandAlone for a person, no acknowledged write lost",
     async () => {
       const holder = await settle();
       const other = otherNode(holder);
@@ -378,7 +378,14 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
         "Secondary",
       ]);
       expect(on(other, `cat ${mountPoint}/acknowledged`).trim()).toBe(stamp);
-      for (const n of vmNodes) expect(splitBrainLines(n.name)).toEqual([]);
+      // What the cut-off primary wrote alone before its reset (journal, logs) DRBD sees as a
+      // split brain with one primary, and drops by the policy set for fenced stacks: nothing
+      // is left for a person, nothing StandAlone.
+      const seen = vmNodes.flatMap((n) => splitBrainLines(n.name));
+      note(
+        `total partition: DRBD said ${seen.length ? seen.map((l) => l.replace(/^.*drbd0: /, "")).join("; ") : "no split brain"}`,
+      );
+      expect(seen.filter((l) => !/automatically solved/i.test(l))).toEqual([]);
     },
     1_200_000,
   );
@@ -397,8 +404,8 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
         on(
           victim,
           `drbdadm primary ${resource} && mount /dev/drbd0 ${mountPoint} && ` +
-            `echo victim >${mountPoint}/split-brain-victim && umount ${mountPoint} && ` +
-            `drbdadm secondary ${resource}`,
+            // Left primary: both are primary when the link comes back.
+            `echo victim >${mountPoint}/split-brain-victim && umount ${mountPoint}`,
         );
         on(survivor, `echo survivor >${mountPoint}/split-brain-survivor && sync`);
       } finally {
