@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench [-- OPTIONS]`: the namespace lab's figures (native speed: the reference), then
 # the VM lab's (real DRBD and systemd, under emulation). Figures, never pass/fail.
-#   --vm-only / --no-vm      one of the two
+#   --vm-only / --no-vm      one of the two (--peers: the namespace lab's only)
 #   --vm-trials N, --distro trixie|bookworm      the VM lab's (tests/vm/bench.ts)
 #   any other option         the namespace lab's (tests/lab/bench.ts: --trials, --soak-minutes...)
 set -euo pipefail
@@ -16,6 +16,11 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     --vm-trials=* | --distro=*) vm+=("$1") ;;
+    # The peers' comparison is the namespace lab's alone (native speed, the same nodes).
+    --peers)
+      namespace+=("$1")
+      run_vm=0
+      ;;
     *) namespace+=("$1") ;;
   esac
   shift

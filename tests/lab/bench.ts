@@ -4,6 +4,10 @@
  * re-apply, SSH sessions per apply, failover times (node loss → DNS and proxy answering on the
  * VIP again) with the default timings and with the prod stack's, and false failovers seen in an
  * idle run and in a run with every core busy.
+ *
+ * `npm run bench -- --no-vm --peers [--trials N]`: the same failover trial, in the same run on
+ * the same nodes, for hacluster's defaults, then keepalived, then Pacemaker with Corosync
+ * (tests/lab/peers), and each one's medians against ours.
  */
 import { spawn, ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
@@ -11,6 +15,7 @@ import { parseArgs } from "node:util";
 import { seconds } from "../../model/duration";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
 import { failover, Failover, labCluster, topologyOn } from "./lab";
+import { peers, withPeer } from "./peers/switch";
 import * as probe from "./probes";
 import { applyPlan } from "./runner";
 
@@ -18,6 +23,7 @@ const { values: args } = parseArgs({
   options: {
     trials: { type: "string", default: "5" },
     "soak-minutes": { type: "string", default: "5" },
+    peers: { type: "boolean", default: false },
   },
 });
 const trials = Number(args.trials);
@@ -38,18 +44,75 @@ function labWithProdTimings() {
   return clusterOf("lab", values);
 }
 
-async function failovers(label: string, maxSeconds: number): Promise<string> {
+/** `trials` failovers one after the other, each printed as it ends. */
+async function trialsOf(
+  label: string,
+  maxSeconds: number,
+  bothUp?: () => boolean,
+): Promise<Failover[]> {
   const runs: Failover[] = [];
   for (let i = 0; i < trials; i++) {
-    runs.push(await failover(maxSeconds));
-    const last = runs[runs.length - 1];
+    const last = await failover(maxSeconds, bothUp);
+    runs.push(last);
     console.log(
       `  ${label} trial ${i + 1}: ${last.from} → ${last.to}: DNS ${s(last.dnsMs)}, proxy ${s(last.proxyMs)}`,
     );
   }
+  return runs;
+}
+
+/** Median and max of DNS and proxy, as table cells. */
+function figures(runs: Failover[]): string {
   const dns = runs.map((r) => r.dnsMs);
   const proxy = runs.map((r) => r.proxyMs);
-  return `| ${label} | ${trials} | ${s(median(dns))} | ${s(Math.max(...dns))} | ${s(median(proxy))} | ${s(Math.max(...proxy))} |`;
+  return `${runs.length} | ${s(median(dns))} | ${s(Math.max(...dns))} | ${s(median(proxy))} | ${s(Math.max(...proxy))}`;
+}
+
+async function failovers(label: string, maxSeconds: number): Promise<string> {
+  return `| ${label} | ${figures(await trialsOf(label, maxSeconds))} |`;
+}
+
+/** A fresh lab converged by the program and serving, heartbeat up on both nodes. */
+async function freshLab(): Promise<void> {
+  topologyOn("down");
+  topologyOn("up");
+  probe.startWebServer();
+  applyPlan(labCluster());
+  if ((await probe.waitFor(() => probe.serving(probe.wwwAddress), 120_000, 100)) === undefined) {
+    throw new Error("the cluster did not start serving within 120 s");
+  }
+  await probe.waitFor(() => probe.bothNodesUp(), 60_000, 500);
+}
+
+/** hacluster's defaults, keepalived and Pacemaker, one after the other on the same nodes. */
+async function comparePeers(): Promise<void> {
+  await freshLab();
+  const ours = "hacluster defaults (keepalive 200 ms, deadtime 1.5 s)";
+  const measured: { label: string; runs: Failover[] }[] = [
+    { label: ours, runs: await trialsOf(ours, 30) },
+  ];
+  for (const peer of peers) {
+    const label = peer.label();
+    measured.push({ label, runs: await withPeer(peer, () => trialsOf(label, 60, peer.bothUp)) });
+  }
+  topologyOn("down");
+  const medians = (runs: Failover[]) => ({
+    dns: median(runs.map((r) => r.dnsMs)),
+    proxy: median(runs.map((r) => r.proxyMs)),
+  });
+  const base = medians(measured[0].runs);
+  const times = (x: number, of: number) => `${(x / of).toFixed(1)} ×`;
+  console.log(
+    [
+      "",
+      "| configuration | trials | DNS median | DNS max | proxy median | proxy max | DNS median ÷ ours | proxy median ÷ ours |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+      ...measured.map(({ label, runs }) => {
+        const m = medians(runs);
+        return `| ${label} | ${figures(runs)} | ${times(m.dns, base.dns)} | ${times(m.proxy, base.proxy)} |`;
+      }),
+    ].join("\n"),
+  );
 }
 
 const deadLines = () =>
@@ -88,6 +151,10 @@ async function main(): Promise<void> {
   console.log(
     `bench: ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}; DRBD is a stand-in in the lab`,
   );
+  if (args.peers) {
+    await comparePeers();
+    return;
+  }
   topologyOn("down");
   topologyOn("up");
   probe.startWebServer();

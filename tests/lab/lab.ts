@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadClusterFromFiles } from "../../model/load";
 import { seconds } from "../../model/duration";
 import * as probe from "./probes";
+import { activePeer, peers, switchBack, switchTo } from "./peers/switch";
 import { applyPlan, labDir, sshArgs, StepResult } from "./runner";
 
 const projectDir = join(__dirname, "..", "..");
@@ -17,6 +18,9 @@ const usage = `usage: npm run lab -- [COMMAND]
   drift                   npm run drift on the lab stack, from the client namespace
   ssh NODE [COMMAND]      a shell (or a command) on proxycl1 or proxycl2
   failover                cut the primary's power, time the takeover, boot it again
+  peer keepalived|pacemaker|off
+                          hand the nodes to keepalived or Pacemaker in place of heartbeat (as
+                          the bench's --peers does), or back to heartbeat
   pulumi                  where the Pulumi CLI is installed: pulumi up on the lab stack instead
   down                    stop and remove everything the lab made
   help                    this text`;
@@ -78,8 +82,14 @@ export interface Failover {
   readonly stayed: boolean;
 }
 
-/** Loses the VIP holder as in a power cut, times the takeover, then boots the lost node again. */
-export async function failover(maxSeconds = 60): Promise<Failover> {
+/**
+ * Loses the VIP holder as in a power cut, times the takeover, then boots the lost node again and
+ * waits until `bothUp` (heartbeat's view unless told: a peer gives its own).
+ */
+export async function failover(
+  maxSeconds = 60,
+  bothUp: () => boolean = probe.bothNodesUp,
+): Promise<Failover> {
   const [from] = probe.vipHolders();
   if (!from) throw new Error("no node holds the VIP");
   const watch = probe.watchDns(maxSeconds + 5);
@@ -102,7 +112,7 @@ export async function failover(maxSeconds = 60): Promise<Failover> {
     const proxyMs = Date.now() - started;
     const to = probe.vipHolders().find((n) => n !== from) ?? "?";
     topologyOn("boot", from);
-    await probe.waitFor(() => probe.bothNodesUp(), 180_000, 500);
+    await probe.waitFor(bothUp, 180_000, 500);
     return { from, to, dnsMs, proxyMs, stayed: probe.vipHolders().join() === to };
   } finally {
     await watch.stop();
@@ -193,6 +203,8 @@ function status(): void {
     console.log(`${node.name} (${node.address}): ${report.trim()}`);
   }
   console.log(`VIP ${probe.vip} on: ${probe.vipHolders().join(", ") || "nobody"}`);
+  const peer = activePeer();
+  if (peer) console.log(`${peer.label()} holds the cluster in place of heartbeat (peer off: back)`);
 }
 
 async function main(args: string[]): Promise<void> {
@@ -247,12 +259,21 @@ async function main(args: string[]): Promise<void> {
       break;
     }
     case "failover": {
-      const f = await failover();
+      const f = await failover(60, activePeer()?.bothUp);
       console.log(
         `${f.from} → ${f.to}: DNS after ${seconds(f.dnsMs)}, proxy after ${seconds(f.proxyMs)}`,
       );
       break;
     }
+    case "peer": {
+      const peer = peers.find((p) => p.name === rest[0]);
+      if (rest[0] === "off") await switchBack();
+      else if (peer) await switchTo(peer);
+      else throw new Error("usage: npm run lab -- peer keepalived|pacemaker|off");
+      status();
+      break;
+    }
+    // Every process of the lab's namespaces is killed by PID, a peer's daemons with the rest.
     case "down":
       topologyOn("down");
       break;

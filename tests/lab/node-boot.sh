@@ -55,10 +55,18 @@ done
 if [ ! -e "$LAB/$node/upper/etc/ssh/ssh_host_ed25519_key" ]; then
   rm -f "$root"/etc/ssh/ssh_host_*
   chroot "$root" ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+  # Root's dotfiles as a fresh Debian node has them, not this machine's: its .bashrc runs `pyenv
+  # init`, whose rehash holds a lock file during every login, and an ssh killed on a timeout can
+  # leave it behind (every later login on the node then waits 60 s for it).
+  cp /etc/skel/.bashrc /etc/skel/.profile "$root/root/"
+  # The host has keepalived, corosync and pacemaker for the peer bench (tests/lab/peers), enabled
+  # at boot by their packages; a node of the product has none of them until the bench installs one.
+  rm -f "$root"/etc/rc[0-6S].d/[SK][0-9][0-9]{keepalived,corosync,pacemaker}
 fi
 cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$LAB/$node/host_key.pub"
 # What a Debian boot without systemd starts from rc2.d, limited to the cluster's own services
-# (the host's other services are not this node's). A fresh node has none of them enabled.
+# (the host's other services are not this node's), in their order: DRBD first, then heartbeat or,
+# while the peer bench runs one in its place, keepalived or corosync and pacemaker.
 # shellcheck disable=SC2016 # expanded by the node's shell
-boot_services='for s in /etc/rc2.d/S*drbd /etc/rc2.d/S*heartbeat; do if [ -x "$s" ]; then "$s" start; fi; done >/var/log/lab-boot.log 2>&1'
+boot_services='for s in /etc/rc2.d/S*drbd /etc/rc2.d/S*heartbeat /etc/rc2.d/S*keepalived /etc/rc2.d/S*corosync /etc/rc2.d/S*pacemaker; do if [ -x "$s" ]; then "$s" start; fi; done >/var/log/lab-boot.log 2>&1'
 exec chroot "$root" /usr/bin/tini -s -- /bin/sh -c "$boot_services; exec /usr/sbin/sshd -D -e -o ListenAddress=$address -o PermitRootLogin=prohibit-password -o UseDNS=no"

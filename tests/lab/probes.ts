@@ -11,6 +11,8 @@ export type NodeName = (typeof nodes)[number]["name"];
 export const vip = "172.16.250.103";
 export const page = "http://172.16.250.254:8080/";
 export const pageText = "hacluster lab: page served in the client namespace";
+/** What the lab's zone answers for www.lab.example: the client's address. */
+export const wwwAddress = "172.16.250.254";
 
 const addressOf = (name: NodeName) => nodes.find((n) => n.name === name)!.address;
 

@@ -164,7 +164,8 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       const rx = sshToVm(to, "cat /run/ttyS1.rx 2>/dev/null").stdout.trim();
       return rx === "" ? undefined : rx;
     }, 10_000);
-    on(to, "pkill -f 'head -n 1 /dev/ttyS1' || true");
+    // [h]: the pattern must not match this very command line.
+    on(to, "pkill -f '[h]ead -n 1 /dev/ttyS1' || true");
     return received === text ? "passed" : (received ?? "");
   }
 
@@ -236,8 +237,9 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       /^Primary\/Secondary\n.* is a mountpoint/,
     );
     expect(confinement(holder, "named")).toEqual(expect.arrayContaining(["named (enforce)"]));
-    expect(confinement(holder, "squid").length).toBeGreaterThan(0);
-    expect(confinement(holder, "squid").every((c) => /squid \(enforce\)/.test(c))).toBe(true);
+    const squid = confinement(holder, "squid");
+    expect(squid.length).toBeGreaterThan(0);
+    expect(squid.filter((c) => !/squid \(enforce\)/.test(c))).toEqual([]);
     expect(apparmorDenials(holder)).toEqual([]);
   }, 360_000);
 
@@ -328,7 +330,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(on(to, `cat ${mountPoint}/before-the-cut`).trim()).toBe(stamp);
       expect(drbdState(to)).toMatchObject({ ro: "Primary/Unknown" });
       expect(confinement(to, "named")).toEqual(expect.arrayContaining(["named (enforce)"]));
-      expect(confinement(to, "squid").every((c) => /squid \(enforce\)/.test(c))).toBe(true);
+      expect(confinement(to, "squid").filter((c) => !/squid \(enforce\)/.test(c))).toEqual([]);
       expect(apparmorDenials(to)).toEqual([]);
 
       const { bootMs, resyncMs } = await rejoin(from);
@@ -411,13 +413,17 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       } finally {
         mend(victim, ["crossover"]);
       }
+      // Both primary: DRBD leaves this one to a person (after-sb-2pri disconnect).
+      const unresolved = () =>
+        splitBrainLines(survivor).filter((l) => /unresolved/i.test(l)).length;
+      const before = unresolved();
       const detected = await until(
-        () => (splitBrainLines(survivor).length > 0 ? true : undefined),
+        () =>
+          unresolved() > before && drbdState(survivor)?.cs === "StandAlone" ? true : undefined,
         120_000,
         2000,
       );
       expect(detected).toBe(true);
-      expect(drbdState(survivor)?.cs).toBe("StandAlone");
 
       // The README's runbook, as printed: first the node whose changes are thrown away.
       const victimRun = sshToVm(victim, "bash -e", runbook("split-brain-victim"), 120_000);
