@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { Cluster } from "../../model/cluster";
 import { Drift, driftOf, liveSteps } from "../../render/drift";
-import { bmcPasswordPlaceholder, withBmcPassword } from "../../render/engine-secret";
+import { takesBmcPassword, withBmcPassword } from "../../render/engine-secret";
 import { planSteps } from "../../render/plan";
 import { runWaves } from "../../render/run-order";
 import { remoteCommand, sha256, Step, stepKey } from "../../render/step";
@@ -76,7 +76,7 @@ export function sshArgs(address: string, target: LabTarget = namespaceLab): stri
 }
 
 /** Runs a command in a namespace given in full (`hacl-ctl`, `hacl-vm-lab`). */
-function inFullNamespace(
+export function inFullNamespace(
   namespace: string,
   command: string[],
   input?: string,
@@ -171,7 +171,7 @@ export function labAuthkey(rotation: number, target: LabTarget = namespaceLab): 
 
 /** A step as the engine hands it over: stonith.cfg with the BMC password in its place. */
 function withLabSecrets(step: Step, target: LabTarget): Step {
-  if (!step.id.startsWith("stonith") || !step.stdin?.includes(bmcPasswordPlaceholder)) return step;
+  if (!takesBmcPassword(step) || !step.stdin) return step;
   if (!target.bmcPassword) throw new Error(`${stepKey(step)}: the lab has no BMC password`);
   const password = readFileSync(target.bmcPassword, "utf8").trim();
   return { ...step, stdin: withBmcPassword(step.stdin, password) };

@@ -2,7 +2,7 @@ import { secretMarker } from "../../model/schema";
 import { bmcPasswordKey } from "../../model/bmc-passwords";
 import { Cluster, describeCluster } from "../../model/cluster";
 import { parseStackConfig } from "../../model/stack-config";
-import { toRaw, withValue } from "./stacks";
+import { stackValues, toRaw, withValue } from "./stacks";
 
 /** The BMC passwords of the tests: ones a leak search cannot miss. */
 export const bmcPasswords = ["Pw1-$&-bmc-one", "Pw2-$1-bmc-two"] as const;
@@ -29,6 +29,14 @@ export function withIpmi(
 }
 
 /** The keys an encrypted BMC password has, as the stack file reader reports them. */
+/** The prod stack fencing through BMCs, its host keys pinned: what the program runs under mocks. */
+export function prodWithIpmi(): Record<string, unknown> {
+  const hostKey = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfNode${n}`;
+  let values = withIpmi(stackValues("prod"), () => undefined);
+  for (const n of [0, 1]) values = withValue(values, `nodes[${n}].ssh.hostKey`, hostKey(n + 1));
+  return values;
+}
+
 export const encryptedBmcPasswords = [bmcPasswordKey(0), bmcPasswordKey(1)];
 
 /** The cluster of `values` fenced through BMCs, the passwords stored encrypted. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { Cluster, describeCluster } from "../../model/cluster";
+import { ConfigError } from "../../model/problem";
 import { parseStackConfig, RawStackConfig } from "../../model/stack-config";
 import { asProgramString, fromProgramString, readStackFiles } from "../../model/stack-files";
 
@@ -44,6 +45,17 @@ export function withValue(
     here[last] = value;
   }
   return copy;
+}
+
+/** The problems a stack's values are refused with ([] when accepted). */
+export function configProblems(values: Record<string, unknown>, secretKeys: string[] = []) {
+  try {
+    parseStackConfig("test", toRaw(values, secretKeys));
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
 }
 
 export function clusterOf(stack: string, values = stackValues(stack)): Cluster {

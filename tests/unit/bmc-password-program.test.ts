@@ -9,22 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RemoteFileProvider } from "../../components/remote-file/provider";
 import { outputsAfterWrite, providerInputs, wouldRun } from "../support/engine-diff";
-import { bmcPasswords, withIpmi } from "../support/ipmi";
+import { bmcPasswords, prodWithIpmi } from "../support/ipmi";
 import { isSecretInput, Registration, runProgram, unwrap } from "../support/program";
-import { projectDir, stackValues, withValue } from "../support/stacks";
+import { projectDir } from "../support/stacks";
 
 jest.setTimeout(180_000);
 
-const hostKey = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfNode${n}`;
-const values = withValue(
-  withValue(
-    withIpmi(stackValues("prod"), () => undefined),
-    "nodes[0].ssh.hostKey",
-    hostKey(1),
-  ),
-  "nodes[1].ssh.hostKey",
-  hostKey(2),
-);
+const values = prodWithIpmi();
 const nodesWith = (passwords: readonly unknown[], change = (n: Record<string, unknown>) => n) =>
   (values.nodes as Record<string, Record<string, unknown>>[]).map((n, i) =>
     change({ ...n, bmc: { ...n.bmc, password: passwords[i] } }),

@@ -1,19 +1,12 @@
 import { ConfigError } from "../../model/problem";
 import { parseStackConfig } from "../../model/stack-config";
-import { stackValues, toRaw, withValue } from "../support/stacks";
+import { configProblems, stackValues, toRaw, withValue } from "../support/stacks";
 
 const prod = stackValues("prod");
 const lab = stackValues("lab");
 
-function problemsOf(values: Record<string, unknown>, secretKeys: string[] = []) {
-  try {
-    parseStackConfig("test", toRaw(values, secretKeys));
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = (values: Record<string, unknown>, secretKeys: string[] = []) =>
+  configProblems(values, secretKeys);
 
 describe("the prod stack", () => {
   it("encodes the original cluster, its mistakes fixed", () => {

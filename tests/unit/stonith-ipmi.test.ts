@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "../../model/problem";
 import { secretMarker } from "../../model/schema";
 import { parseStackConfig } from "../../model/stack-config";
 import { readStackFiles } from "../../model/stack-files";
@@ -20,6 +19,7 @@ import {
   encryptedBmcPasswords,
   ipmiCluster,
   maskCases,
+  prodWithIpmi,
   withIpmi,
 } from "../support/ipmi";
 import {
@@ -30,11 +30,11 @@ import {
   unwrap,
 } from "../support/program";
 import {
+  configProblems,
   clusterOf,
   placeholderAuthkeys,
   projectDir,
   stackValues,
-  toRaw,
   withValue,
 } from "../support/stacks";
 
@@ -46,15 +46,8 @@ const filesOf = (node: number) =>
   renderNodeFiles(cluster, cluster.nodes[node], placeholderAuthkeys);
 const fileOf = (node: number, id: string) => filesOf(node).find((f) => f.id === id)!;
 
-function problemsOf(values: Record<string, unknown>, secretKeys = encryptedBmcPasswords) {
-  try {
-    parseStackConfig("test", toRaw(values, secretKeys));
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = (values: Record<string, unknown>, secretKeys = encryptedBmcPasswords) =>
+  configProblems(values, secretKeys);
 
 describe("the config of fencing through BMCs", () => {
   it("takes each node's BMC, lanplus by default, its password as the marker only", () => {
@@ -298,16 +291,7 @@ describe("the files of fencing through BMCs", () => {
 });
 
 describe("the BMC password under Pulumi's mocks", () => {
-  const hostKey = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfNode${n}`;
-  const values = withValue(
-    withValue(
-      withIpmi(stackValues("prod"), () => undefined),
-      "nodes[0].ssh.hostKey",
-      hostKey(1),
-    ),
-    "nodes[1].ssh.hostKey",
-    hostKey(2),
-  );
+  const values = prodWithIpmi();
   // As the engine hands it over: `nodes` decrypted, and marked secret as a whole.
   const secretNodes = (passwords: readonly string[]) =>
     JSON.stringify(

@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../model/stack-config";
 import { bmcPasswordKey } from "../../model/bmc-passwords";
 import { secretMarker } from "../../model/schema";
 import { stackValues, toRaw, withValue } from "../support/stacks";
-import type { LabTarget } from "../lab/runner";
+import { inFullNamespace, LabTarget } from "../lab/runner";
 
 export type Distro = "trixie" | "bookworm";
 export const distros: readonly Distro[] = ["trixie", "bookworm"];
@@ -184,18 +184,8 @@ export function vmSshArgs(node: VmNode): string[] {
 }
 
 /** Runs a command in the lab's namespace (the LAN host's side). */
-export function inVmNamespace(command: string[], input?: string, timeoutMs = 120_000): Run {
-  const run = spawnSync("ip", ["netns", "exec", vmNamespace, ...command], {
-    input,
-    encoding: "utf8",
-    timeout: timeoutMs,
-  });
-  return {
-    status: run.status ?? -1,
-    stdout: run.stdout ?? "",
-    stderr: run.stderr ?? String(run.error ?? ""),
-  };
-}
+export const inVmNamespace = (command: string[], input?: string, timeoutMs = 120_000): Run =>
+  inFullNamespace(vmNamespace, command, input, timeoutMs);
 
 /** Runs a shell command on a node over SSH, as root, from the lab's namespace. */
 export function sshToVm(node: VmNode, command: string, input?: string, timeoutMs?: number): Run {
