@@ -5,6 +5,9 @@
  */
 const shared = { preset: "ts-jest", testEnvironment: "node" };
 module.exports = {
+  // One test file at a time: the lab's files share one lab (its namespaces, its VMs) and each
+  // starts by taking it down; jest has no per-project limit.
+  maxWorkers: 1,
   projects: [
     { ...shared, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
     { ...shared, displayName: "tools", testMatch: ["<rootDir>/tests/tools/**/*.test.ts"] },

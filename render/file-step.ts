@@ -24,6 +24,11 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     usesIpmi(c)
       ? ipmiHeartbeatReload()
       : 'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
+  "heartbeat-keys": (f, c) =>
+    renderTemplate("steps/authkeys-reread.sh.mustache", {
+      reload: rereads.heartbeat(f, c),
+      logfile: c.config.heartbeat.logfile,
+    }),
   "heartbeat-environment": () => heartbeatEnvironmentHook(),
   drbd: (_f, c) =>
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
@@ -172,6 +177,7 @@ export function fileStep(
     afterWrite: afterWriteCommand,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
+    authkeysWrite: true,
     authkeysStage: {
       accept: stage === "accept",
       rotation: cluster.config.authkeysRotation,

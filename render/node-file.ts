@@ -47,6 +47,8 @@ export interface NodeFile {
  */
 export type Reader =
   | "heartbeat"
+  // authkeys: heartbeat, whose reread of it the step waits for (a rotation's stages depend on it)
+  | "heartbeat-keys"
   | "heartbeat-environment"
   | "drbd"
   | "named"

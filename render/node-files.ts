@@ -64,7 +64,7 @@ export function renderNodeFiles(
     },
     {
       id: "authkeys",
-      readBy: "heartbeat",
+      readBy: "heartbeat-keys",
       path: "/etc/ha.d/authkeys",
       template: "etc/ha.d/authkeys.mustache",
       mode: "0600",

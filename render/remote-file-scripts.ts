@@ -79,6 +79,7 @@ export function remoteFileScripts(
     afterRemove: writing.afterRemove,
     authkeysStage: false,
     authkeysFinal: writing.authkeysFinal ?? false,
+    authkeysWrite: writing.authkeysFinal !== undefined,
     fingerprint,
     fingerprintCommand: fingerprintCommand(file),
   };

@@ -26,6 +26,7 @@ export function renderTemplate(relative: string, view: object): string {
     "service-control": load("steps/service-control.mustache"),
     "authkeys-stage": load("steps/authkeys-stage.mustache"),
     "authkeys-final": load("steps/authkeys-final.mustache"),
+    "authkeys-mtime": load("steps/authkeys-mtime.mustache"),
     "disk-probe": load("steps/disk-probe.mustache"),
   };
   return Mustache.render(load(relative), view, partials, { escape: (value: string) => value });

@@ -25,5 +25,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ "$run_namespace" = 0 ] && [ "$run_vm" = 0 ]; then
+  echo "bench: --vm-only leaves nothing to run with --no-vm or --peers (the peers run on the namespace lab only)" >&2
+  exit 2
+fi
 if [ "$run_namespace" = 1 ]; then bash scripts/lab.sh bench "${namespace[@]}"; fi
 if [ "$run_vm" = 1 ]; then bash scripts/lab-vm.sh bench "${vm[@]}"; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages of the lists given (paths from the project's root; by default
 # scripts/debian-packages.txt) that are missing, without letting their maintainer scripts start
-# squid, named or heartbeat on this machine. One name a line; `#` starts a comment.
+# their services on this machine, now or at its next boot. One name a line; `#` starts a comment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lists=("$@")
@@ -33,6 +33,24 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ "$ours" = 1 ] && rm -f "$policy"' EXIT
 
+# The services enabled at boot, by name: SysV start links and systemd's wants.
+enabled_at_boot() {
+  {
+    for link in /etc/rc[2-5].d/S*; do [ -e "$link" ] && basename "$link" | sed 's/^S[0-9]*//'; done
+    for link in /etc/systemd/system/*.wants/*.service; do [ -e "$link" ] && basename "$link" .service; done
+  } 2>/dev/null | sort -u
+}
+before_install=$(enabled_at_boot)
+
 echo "debian packages: installing ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Nor at this machine's next boot: a cluster manager, a proxy or a DNS server installed for the
+# tests or the labs (pcsd with its web interface on every address) must not start by itself.
+# Only what this install enabled is disabled; what the machine had enabled before stays.
+for service in $(comm -13 <(printf '%s\n' "$before_install") <(enabled_at_boot)); do
+  update-rc.d "$service" disable >/dev/null 2>&1 || true
+  rm -f /etc/systemd/system/*.wants/"$service".service
+  echo "debian packages: $service not started at boot"
+done

@@ -11,6 +11,8 @@ for arg in "$@"; do
 done
 case "${1:-}" in
   help | --help | -h) exec node -r ts-node/register/transpile-only tests/lab/lab.ts help ;;
+  # Both labs, whichever ran: nothing is left behind (VMs, BMCs, taps, namespaces).
+  down) bash scripts/lab-vm.sh down ;;
 esac
 bash scripts/install-debian-packages.sh
 bash scripts/node-modules.sh

@@ -13,6 +13,7 @@ import { spawn, ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { seconds } from "../../model/duration";
+import { median } from "../support/median";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
 import { failover, Failover, labCluster, topologyOn } from "./lab";
 import { peers, withPeer } from "./peers/switch";
@@ -29,7 +30,6 @@ const { values: args } = parseArgs({
 const trials = Number(args.trials);
 const soakMinutes = Number(args["soak-minutes"]);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const s = (ms: number) => seconds(Math.round(ms / 10) * 10);
 
 /** The prod stack's heartbeat timings and DRBD ping, on the lab's nodes. */
@@ -87,7 +87,8 @@ async function freshLab(): Promise<void> {
 /** hacluster's defaults, keepalived and Pacemaker, one after the other on the same nodes. */
 async function comparePeers(): Promise<void> {
   await freshLab();
-  const ours = "hacluster defaults (keepalive 200 ms, deadtime 1.5 s)";
+  const { keepalive, deadtime } = labCluster().config.heartbeat;
+  const ours = `hacluster defaults (keepalive ${seconds(keepalive)}, deadtime ${seconds(deadtime)})`;
   const measured: { label: string; runs: Failover[] }[] = [
     { label: ours, runs: await trialsOf(ours, 30) },
   ];

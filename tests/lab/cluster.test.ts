@@ -214,6 +214,7 @@ describe("a cluster converged from two bare nodes", () => {
 
   it("rotates the heartbeat key, twice in a row and once by +2, with DNS queried every 100 ms: no failed query, no failover", async () => {
     const [holder] = probe.vipHolders();
+    const logLines = probe.haLogLength();
     const watch = probe.watchDns(240);
     expect(await probe.waitFor(() => watch.samples().length > 0, 10_000)).toBeDefined();
     await new Promise((r) => setTimeout(r, 1000));
@@ -244,6 +245,12 @@ describe("a cluster converged from two bare nodes", () => {
     expect(samples.filter((s) => !s.ok)).toEqual([]);
     expect(probe.vipHolders()).toEqual([holder]);
     expect(probe.bothNodesUp()).toBe(true);
+    // Heartbeat's own account: neither node lost the other, even for a moment, and nothing moved.
+    await new Promise((r) => setTimeout(r, 5000));
+    const deaths = probe.peerDeathsSince(logLines);
+    if (deaths.length > 0) console.log(probe.haLogSince(logLines));
+    expect(deaths).toEqual([]);
+    expect(probe.groupsMovedSince(logLines)).toEqual([]);
   });
 
   it("re-applies only the steps of the one file a change touches, deleting nothing", () => {
@@ -271,14 +278,21 @@ describe("a cluster converged from two bare nodes", () => {
     // releases add up, as a program's do: each apply runs the one step just released.
     const releasedIds = new Set<string>();
     const plan = planSteps(cluster, "<key>").flat();
+    const appliedAt: string[] = [];
     for (const id of ids) {
       releasedIds.add(id);
+      appliedAt.push(`${new Date().toISOString().slice(11, 19)} ${id}`);
       const results = applyPlan(cluster, {
         upgrade: (s) => (releasedIds.has(s.id) ? released(s) : s),
       });
       const expected = plan.filter((s) => s.id === id).map((s) => `${s.node}/${id}`);
       expect([id, ranIds(results)]).toEqual([id, expected.sort()]);
       expect([id, probe.vipHolders()]).toEqual([id, [holder]]);
+      const moved = probe.groupsMovedSince(logLines);
+      if (moved.length > 0) {
+        console.log(`steps released:\n${appliedAt.join("\n")}\n${probe.haLogSince(logLines)}`);
+      }
+      expect([id, moved]).toEqual([id, []]);
     }
     expect(probe.nodes.map((n) => nodeState(cluster, n.name))).toEqual(before);
     // Heartbeat's own account: no resource group given up or taken over meanwhile.

@@ -112,7 +112,10 @@ export async function failover(
     const proxyMs = Date.now() - started;
     const to = probe.vipHolders().find((n) => n !== from) ?? "?";
     topologyOn("boot", from);
-    await probe.waitFor(bothUp, 180_000, 500);
+    // A trial that starts while the lost node is still rejoining measures a half-formed cluster.
+    if ((await probe.waitFor(bothUp, 180_000, 500)) === undefined) {
+      throw new Error(`${from} did not rejoin the cluster within 180 s of its boot`);
+    }
     return { from, to, dnsMs, proxyMs, stayed: probe.vipHolders().join() === to };
   } finally {
     await watch.stop();
@@ -207,8 +210,17 @@ function status(): void {
   if (peer) console.log(`${peer.label()} holds the cluster in place of heartbeat (peer off: back)`);
 }
 
+/** Commands that converge or read heartbeat's cluster, which a peer has stopped on both nodes. */
+const heartbeatCommands = ["up", "apply", "drift", "pulumi"];
+
 async function main(args: string[]): Promise<void> {
   const [command = "up", ...rest] = args;
+  const peer = activePeer();
+  if (peer && heartbeatCommands.includes(command)) {
+    throw new Error(
+      `${peer.name} holds the lab in place of heartbeat: \`npm run lab -- peer off\` first (or \`down\`)`,
+    );
+  }
   switch (command) {
     case "up": {
       const cluster = labCluster();

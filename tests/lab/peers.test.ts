@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { failover, labCluster, topologyOn } from "./lab";
 import { Peer } from "./peers/peer";
-import { activePeer, peers, withPeer } from "./peers/switch";
+import { activePeer, peers, switchTo, withPeer } from "./peers/switch";
 import * as probe from "./probes";
 import { NodeName } from "./probes";
 import { applyPlan } from "./runner";
@@ -46,8 +46,6 @@ describe("the benchmark's peers, each in place of heartbeat on the lab's nodes",
         const [from, to] = [f.from as NodeName, f.to as NodeName];
 
         expect(f.from).toBe(before);
-        expect(f.to).not.toBe(f.from);
-        expect(f.dnsMs).toBeGreaterThan(0);
         expect(probe.vipHolders()).toEqual([f.to]);
         expect(peer.holder()).toBe(f.to);
         expect(running(to, "named")).toBe(true);
@@ -55,6 +53,8 @@ describe("the benchmark's peers, each in place of heartbeat on the lab's nodes",
         expect(probe.dig("www.lab.example")).toBe(probe.wwwAddress);
         expect(clientSeesVipAt()).toContain(macOf(to));
         for (const n of probe.nodes) expect(running(n.name, "heartbeat")).toBe(false);
+        // The lost node booted and is a member again, by the peer's own account.
+        expect(peer.bothUp()).toBe(true);
       });
       // Given back: the peer gone from both nodes, heartbeat serving again.
       expect(activePeer()).toBeUndefined();
@@ -67,10 +67,17 @@ describe("the benchmark's peers, each in place of heartbeat on the lab's nodes",
       }
       expect(probe.serving(probe.wwwAddress)).toBe(true);
     },
+    // Pacemaker's worst case: start, trial, rejoin and the switch back, each at its bound.
+    900_000,
   );
 
-  it("leaves no peer daemon behind after lab down", () => {
+  it("leaves no peer daemon behind when the lab goes down while a peer holds it", async () => {
+    const peer = peers[peers.length - 1]!;
+    await switchTo(peer);
+    expect(peer.holder()).toBeDefined();
     topologyOn("down");
+    expect(activePeer()).toBeUndefined();
+    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toMatch(/hacl-/);
     // On the host, where the nodes' processes ran (in their own PID namespaces).
     const left = spawnSync(
       "pgrep",

@@ -211,6 +211,29 @@ export function groupsMovedSince(lengths: readonly number[]): string[] {
   );
 }
 
+/** Each node's heartbeat declaring its peer, or a link to it, dead since `lengths`. */
+export function peerDeathsSince(lengths: readonly number[]): string[] {
+  return nodes.flatMap((n, i) =>
+    onNode(
+      n.name,
+      `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E 'node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead' || true`,
+    )
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => `${n.name}: ${line}`),
+  );
+}
+
+/** Heartbeat's log on each node since `lengths`, for a failure's message. */
+export function haLogSince(lengths: readonly number[]): string {
+  return nodes
+    .map(
+      (n, i) =>
+        `--- ${n.name}\n${onNode(n.name, `tail -n +${Math.max(lengths[i] - 150, 0) + 1} /var/log/ha-log | grep -v -e 'glib: ' -e 'WARN: Consider' -e 'WARN: Core dumps' -e 'harc(default)' | tail -n 250`)}`,
+    )
+    .join("\n");
+}
+
 /** How many times heartbeat restarted itself (a changed ha.cf) on each node since `lengths`. */
 export function restartsSince(lengths: readonly number[]): number[] {
   return nodes.map((n, i) =>

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { applyPlan } from "../lab/runner";
+import { median } from "../support/median";
 import { powerCutFailover, rejoin } from "./failover";
 import { Distro, isDistro, vmAccelerator, vmCluster, vmLabDown, vmLabUp, vmTarget } from "./vm-lab";
 import { drbdWhole, seconds, settled, until } from "./vm-probes";
@@ -23,7 +24,6 @@ const distro: Distro = args.distro;
 if (!Number.isInteger(trials) || trials < 1)
   throw new Error("--vm-trials: a whole number, 1 or more");
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const row = (what: string, xs: number[]) =>
   `| ${what} | ${xs.length} | ${seconds(median(xs))} | ${seconds(Math.max(...xs))} |`;
 

@@ -256,6 +256,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     "rotating the heartbeat key twice, then by +2, with DNS queried every 100 ms: no failed query, no failover",
     async () => {
       const holder = await settle();
+      const logged = vmNodes.map((n) => Number(on(n.name, "wc -l </var/log/ha-log")));
       const watch = watchDns(vip, 600);
       await until(() => (watch.samples().length > 10 ? true : undefined), 20_000, 200);
       const authkeysSteps = ["authkeys-accept", "authkeys-sign", "authkeys"]
@@ -278,6 +279,16 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(samples.length).toBeGreaterThan(100);
       expect(samples.filter((s) => !s.ok)).toEqual([]);
       expect(vipHolders(vip)).toEqual([holder]);
+      // Heartbeat's own account: neither node lost the other, even for a moment.
+      const deaths = vmNodes.flatMap((n, i) =>
+        on(
+          n.name,
+          `tail -n +${logged[i]! + 1} /var/log/ha-log | grep -E 'node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead|(Acquiring|Releasing) resource group' || true`,
+        )
+          .split("\n")
+          .filter(Boolean),
+      );
+      expect(deaths).toEqual([]);
       // The stack now holds rotation 4: later scenarios apply nothing, so nothing goes back.
     },
     900_000,

@@ -26,8 +26,9 @@ export function activePeer(): Peer | undefined {
 export async function switchTo(peer: Peer): Promise<void> {
   const active = activePeer();
   if (active) throw new Error(`${active.name} holds the lab already; \`peer off\` first`);
-  for (const node of standbyFirst()) runScript(node, join(__dirname, "heartbeat-off.sh"));
+  // Recorded first: a run cut short anywhere after this still has \`peer off\` to go back with.
   writeFileSync(activeFile, peer.name);
+  for (const node of standbyFirst()) runScript(node, join(__dirname, "heartbeat-off.sh"));
   await peer.start();
 }
 
@@ -36,7 +37,6 @@ export async function switchBack(): Promise<void> {
   const peer = activePeer();
   if (!peer) return;
   peer.remove();
-  rmSync(activeFile);
   for (const node of probe.nodes) runScript(node.name, join(__dirname, "heartbeat-on.sh"));
   const serving = await probe.waitFor(
     () => probe.serving(probe.wwwAddress) && probe.bothNodesUp(),
@@ -44,14 +44,27 @@ export async function switchBack(): Promise<void> {
     500,
   );
   if (serving === undefined) throw new Error("heartbeat did not serve again within 90 s");
+  // Forgotten only once heartbeat serves: until then \`peer off\` can be run again.
+  rmSync(activeFile);
 }
 
 /** Runs `body` while `peer` holds the lab; heartbeat has it back afterwards, whatever happened. */
 export async function withPeer<T>(peer: Peer, body: () => Promise<T>): Promise<T> {
+  let result: T;
   try {
     await switchTo(peer);
-    return await body();
-  } finally {
-    await switchBack();
+    result = await body();
+  } catch (trial) {
+    // The trial's own error first: a failing switch back is added to it, never put in its place.
+    try {
+      await switchBack();
+    } catch (back) {
+      throw new Error(
+        `${(trial as Error).message}; then, giving the lab back to heartbeat: ${(back as Error).message}`,
+      );
+    }
+    throw trial;
   }
+  await switchBack();
+  return result;
 }

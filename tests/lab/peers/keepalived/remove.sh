@@ -19,6 +19,12 @@ fi
 drbdadm secondary r0 >/dev/null 2>&1 || true
 rm -f /etc/keepalived/keepalived.conf /etc/keepalived/notify.sh /tmp/keepalived.data
 update-rc.d -f keepalived remove >/dev/null 2>&1
+# The init script signals and returns: keepalived's processes take a moment to exit.
+tries=0
+while pidof keepalived >/dev/null && [ "$tries" -lt 50 ]; do
+  sleep 0.2
+  tries=$((tries + 1))
+done
 if pidof keepalived >/dev/null; then
   echo "keepalived still runs on $(uname -n)" >&2
   exit 1

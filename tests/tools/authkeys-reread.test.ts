@@ -1,0 +1,77 @@
+/**
+ * A rotation's three authkeys stages (accept, sign, drop the others), applied back to back to a
+ * running heartbeat 3.0.6 by the program's own step scripts, as fast as the engine runs them.
+ * Heartbeat rereads its keys in its own time after `heartbeat -r` returns: a stage must not end
+ * before it has, or the peer's next stage (signing with the new key, dropping the old one) finds
+ * this node still on the old keys, and one declares the other dead. One node in namespaces of its
+ * own (tests/support/heartbeat-node.ts); its peer never answers.
+ */
+import { readFileSync } from "node:fs";
+import { planSteps } from "../../render/plan";
+import { Step } from "../../render/step";
+import { HeartbeatNode } from "../support/heartbeat-node";
+import { clusterOf, stackValues, withValue } from "../support/stacks";
+
+jest.setTimeout(120_000);
+
+const keyOf = (rotation: number) => `${rotation}`.repeat(40).slice(0, 40);
+const stages = ["authkeys-accept", "authkeys-sign", "authkeys"];
+
+/** proxycl1's authkeys stages of `rotation`, in the order the plan runs them. */
+function stagesOf(rotation: number): Step[] {
+  const cluster = clusterOf(
+    "lab",
+    withValue(stackValues("lab"), "authkeysRotation", String(rotation)),
+  );
+  const steps = planSteps(cluster, keyOf(rotation))[0];
+  return stages.map((id) => steps.find((s) => s.id === id)!);
+}
+
+let node: HeartbeatNode;
+const haLog = () => {
+  try {
+    return readFileSync(node.local("log/ha-log"), "utf8");
+  } catch {
+    return "";
+  }
+};
+async function logShows(offset: number, pattern: RegExp, count = 1): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((haLog().slice(offset).match(new RegExp(pattern, "g")) ?? []).length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`heartbeat's log lacks ${pattern}:\n${haLog().slice(offset)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  node = new HeartbeatNode();
+  await node.start();
+  node.must(
+    [
+      "printf 'logfile /var/log/ha-log\\nkeepalive 1\\nwarntime 3\\ndeadtime 5\\ninitdead 6\\nudpport 694\\nucast eth0 192.168.0.2\\nauto_failback off\\nnode proxycl1\\nnode proxycl2\\ncrm off\\n' >/etc/ha.d/ha.cf",
+      "printf 'proxycl1 IPaddr::192.168.0.50/24/eth0\\n' >/etc/ha.d/haresources",
+    ].join("; "),
+  );
+  // Rotation 1's key in place, as a converge leaves it; then heartbeat started with it.
+  for (const step of stagesOf(1)) node.must(step.create, step.stdin);
+  node.must("/usr/libexec/heartbeat/heartbeat");
+  await logShows(0, /Configuration validated\. Starting heartbeat/);
+  // Up, its peer declared dead after initdead, and its resources taken: a reload is handled now.
+  await logShows(0, /local resource transition completed/);
+});
+afterAll(() => node?.stop());
+
+it("rereads every stage of a rotation applied back to back, and ends signing with the new key alone", async () => {
+  const offset = haLog().length;
+  const said = stagesOf(2).map((step) =>
+    node.must(step.create, step.stdin).trimEnd().split("\n").pop(),
+  );
+  expect(said).toEqual(
+    stages.map(() => expect.stringMatching(/^changed: .*heartbeat reloaded, keys reread/)),
+  );
+  // One reread per stage, heartbeat's own account; none found "unchanged".
+  await logShows(offset, /Rereading authentication file\./, 3);
+  expect(haLog().slice(offset)).not.toMatch(/Configuration unchanged/);
+  expect(node.must("grep -v '^#' /etc/ha.d/authkeys")).toBe(`auth 3\n3 sha1 ${keyOf(2)}\n`);
+});
