@@ -36,8 +36,12 @@ trap '[ "$ours" = 1 ] && rm -f "$policy"' EXIT
 # The services enabled at boot, by name: SysV start links and systemd's wants.
 enabled_at_boot() {
   {
-    for link in /etc/rc[2-5].d/S*; do [ -e "$link" ] && basename "$link" | sed 's/^S[0-9]*//'; done
-    for link in /etc/systemd/system/*.wants/*.service; do [ -e "$link" ] && basename "$link" .service; done
+    for link in /etc/rc[2-5].d/S*; do
+      if [ -e "$link" ]; then basename "$link" | sed 's/^S[0-9]*//'; fi
+    done
+    for link in /etc/systemd/system/*.wants/*.service; do
+      if [ -e "$link" ]; then basename "$link" .service; fi
+    done
   } 2>/dev/null | sort -u
 }
 before_install=$(enabled_at_boot)

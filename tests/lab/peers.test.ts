@@ -77,7 +77,9 @@ describe("the benchmark's peers, each in place of heartbeat on the lab's nodes",
     expect(peer.holder()).toBeDefined();
     topologyOn("down");
     expect(activePeer()).toBeUndefined();
-    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toMatch(/hacl-/);
+    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toMatch(
+      /^hacl-(proxycl[12]|ctl)\b/m,
+    );
     // On the host, where the nodes' processes ran (in their own PID namespaces).
     const left = spawnSync(
       "pgrep",

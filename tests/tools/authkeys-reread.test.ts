@@ -75,3 +75,16 @@ it("rereads every stage of a rotation applied back to back, and ends signing wit
   expect(haLog().slice(offset)).not.toMatch(/Configuration unchanged/);
   expect(node.must("grep -v '^#' /etc/ha.d/authkeys")).toBe(`auth 3\n3 sha1 ${keyOf(2)}\n`);
 });
+
+it("ends a stage re-run after a run cut short past its reload, heartbeat having read the keys already", () => {
+  // The write and the reload happened; the run ended before the step could clear its marker.
+  node.must(
+    "mkdir -p /var/lib/hacluster/pending && touch /var/lib/hacluster/pending/authkeys-sign",
+  );
+  const [, sign] = stagesOf(2);
+  const run = node.run(sign.create, sign.stdin);
+  expect(run.stderr).not.toMatch(/hacluster: /);
+  expect(run.status).toBe(0);
+  expect(run.stdout.trimEnd().split("\n").pop()).toMatch(/heartbeat reloaded, keys reread/);
+  expect(node.must("find /var/lib/hacluster/pending -type f")).toBe("");
+});

@@ -22,10 +22,15 @@ export function activePeer(): Peer | undefined {
   return peers.find((p) => p.name === name);
 }
 
-/** heartbeat stopped on both nodes (the standby first) and off at boot; then the peer started. */
-export async function switchTo(peer: Peer): Promise<void> {
+/** A peer holds the lab already: a switch to another waits for `peer off`. */
+function refuseIfHeld(): void {
   const active = activePeer();
   if (active) throw new Error(`${active.name} holds the lab already; \`peer off\` first`);
+}
+
+/** heartbeat stopped on both nodes (the standby first) and off at boot; then the peer started. */
+export async function switchTo(peer: Peer): Promise<void> {
+  refuseIfHeld();
   // Recorded first: a run cut short anywhere after this still has \`peer off\` to go back with.
   writeFileSync(activeFile, peer.name);
   for (const node of standbyFirst()) runScript(node, join(__dirname, "heartbeat-off.sh"));
@@ -51,6 +56,8 @@ export async function switchBack(): Promise<void> {
 /** Runs `body` while `peer` holds the lab; heartbeat has it back afterwards, whatever happened. */
 export async function withPeer<T>(peer: Peer, body: () => Promise<T>): Promise<T> {
   let result: T;
+  // Refused (another peer holds the lab) before anything changed: nothing of ours to give back.
+  refuseIfHeld();
   try {
     await switchTo(peer);
     result = await body();
