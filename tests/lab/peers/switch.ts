@@ -31,7 +31,7 @@ function refuseIfHeld(): void {
 /** heartbeat stopped on both nodes (the standby first) and off at boot; then the peer started. */
 export async function switchTo(peer: Peer): Promise<void> {
   refuseIfHeld();
-  // Recorded first: a run cut short anywhere after this still has \`peer off\` to go back with.
+  // Recorded first: a run cut short anywhere after this still has `peer off` to go back with.
   writeFileSync(activeFile, peer.name);
   for (const node of standbyFirst()) runScript(node, join(__dirname, "heartbeat-off.sh"));
   await peer.start();
@@ -49,7 +49,7 @@ export async function switchBack(): Promise<void> {
     500,
   );
   if (serving === undefined) throw new Error("heartbeat did not serve again within 90 s");
-  // Forgotten only once heartbeat serves: until then \`peer off\` can be run again.
+  // Forgotten only once heartbeat serves: until then `peer off` can be run again.
   rmSync(activeFile);
 }
 
