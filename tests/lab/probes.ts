@@ -195,34 +195,31 @@ export function haLogLength(): number[] {
   return nodes.map((n) => Number(onNode(n.name, "wc -l </var/log/ha-log")));
 }
 
-/**
- * The resource groups heartbeat released or acquired on each node since `lengths`: its own
- * account of a failover, however short, that a look at the VIP now and then could miss.
- */
-export function groupsMovedSince(lengths: readonly number[]): string[] {
+/** Heartbeat's log lines (an extended regex) for a resource group released or acquired. */
+export const groupMovedLines = "Releasing resource group|Acquiring resource group";
+/** Heartbeat's log lines for its peer, or a link to it, declared dead. */
+export const peerDeathLines = "node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead";
+
+/** The lines of each node's heartbeat log since `lengths` that match `pattern`, node first. */
+function haLogLinesSince(lengths: readonly number[], pattern: string): string[] {
   return nodes.flatMap((n, i) =>
-    onNode(
-      n.name,
-      `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E 'Releasing resource group|Acquiring resource group' || true`,
-    )
+    onNode(n.name, `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E '${pattern}' || true`)
       .split("\n")
       .filter((line) => line.trim() !== "")
       .map((line) => `${n.name}: ${line}`),
   );
 }
 
+/**
+ * The resource groups heartbeat released or acquired on each node since `lengths`: its own
+ * account of a failover, however short, that a look at the VIP now and then could miss.
+ */
+export const groupsMovedSince = (lengths: readonly number[]) =>
+  haLogLinesSince(lengths, groupMovedLines);
+
 /** Each node's heartbeat declaring its peer, or a link to it, dead since `lengths`. */
-export function peerDeathsSince(lengths: readonly number[]): string[] {
-  return nodes.flatMap((n, i) =>
-    onNode(
-      n.name,
-      `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E 'node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead' || true`,
-    )
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => `${n.name}: ${line}`),
-  );
-}
+export const peerDeathsSince = (lengths: readonly number[]) =>
+  haLogLinesSince(lengths, peerDeathLines);
 
 /** Heartbeat's log on each node since `lengths`, for a failure's message. */
 export function haLogSince(lengths: readonly number[]): string {

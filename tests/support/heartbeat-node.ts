@@ -77,6 +77,12 @@ export class HeartbeatNode {
     return join(this.dir, path);
   }
 
+  /** heartbeat's log on the node so far ("" before heartbeat wrote any). */
+  haLog(): string {
+    const log = this.local("log/ha-log");
+    return existsSync(log) ? readFileSync(log, "utf8") : "";
+  }
+
   /** What ipmitool was run with, one line per run. */
   ipmitoolRuns(): string[] {
     const log = this.local("ipmitool.log");

@@ -6,7 +6,6 @@
  * this node still on the old keys, and one declares the other dead. One node in namespaces of its
  * own (tests/support/heartbeat-node.ts); its peer never answers.
  */
-import { readFileSync } from "node:fs";
 import { planSteps } from "../../render/plan";
 import { Step } from "../../render/step";
 import { HeartbeatNode } from "../support/heartbeat-node";
@@ -28,13 +27,7 @@ function stagesOf(rotation: number): Step[] {
 }
 
 let node: HeartbeatNode;
-const haLog = () => {
-  try {
-    return readFileSync(node.local("log/ha-log"), "utf8");
-  } catch {
-    return "";
-  }
-};
+const haLog = () => node.haLog();
 async function logShows(offset: number, pattern: RegExp, count = 1): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((haLog().slice(offset).match(new RegExp(pattern, "g")) ?? []).length < count) {

@@ -101,13 +101,7 @@ async function up(steps: Step[]): Promise<Up> {
 }
 
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
-const haLog = () => {
-  try {
-    return readFileSync(node.local("log/ha-log"), "utf8");
-  } catch {
-    return "";
-  }
-};
+const haLog = () => node.haLog();
 /** Waits until heartbeat's log, from `offset` on, matches `done`, and heartbeat runs. */
 async function settled(offset: number, done: RegExp): Promise<void> {
   const deadline = Date.now() + 30_000;

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
+import { groupMovedLines, peerDeathLines } from "../lab/probes";
 import { applyPlan, StepResult } from "../lab/runner";
 import { withValue } from "../support/stacks";
 import { powerCutFailover, rejoin } from "./failover";
@@ -283,7 +284,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       const deaths = vmNodes.flatMap((n, i) =>
         on(
           n.name,
-          `tail -n +${logged[i]! + 1} /var/log/ha-log | grep -E 'node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead|(Acquiring|Releasing) resource group' || true`,
+          `tail -n +${logged[i]! + 1} /var/log/ha-log | grep -E '${peerDeathLines}|${groupMovedLines}' || true`,
         )
           .split("\n")
           .filter(Boolean),
