@@ -197,8 +197,12 @@ export function haLogLength(): number[] {
 
 /** Heartbeat's log lines (an extended regex) for a resource group released or acquired. */
 export const groupMovedLines = "Releasing resource group|Acquiring resource group";
+/** Heartbeat's log lines for its peer declared dead. */
+export const nodeDeathLines = "node proxycl[12]: is dead";
+/** Heartbeat's log lines for a link to its peer declared dead. */
+export const linkDeathLines = "Link proxycl[12]:[^ ]+ dead";
 /** Heartbeat's log lines for its peer, or a link to it, declared dead. */
-export const peerDeathLines = "node proxycl[12]: is dead|Link proxycl[12]:[^ ]+ dead";
+export const peerDeathLines = `${nodeDeathLines}|${linkDeathLines}`;
 
 /** The lines of each node's heartbeat log since `lengths` that match `pattern`, node first. */
 function haLogLinesSince(lengths: readonly number[], pattern: string): string[] {
@@ -221,12 +225,17 @@ export const groupsMovedSince = (lengths: readonly number[]) =>
 export const peerDeathsSince = (lengths: readonly number[]) =>
   haLogLinesSince(lengths, peerDeathLines);
 
-/** Heartbeat's log on each node since `lengths`, for a failure's message. */
-export function haLogSince(lengths: readonly number[]): string {
+/**
+ * Heartbeat's events on each node since `lengths`, for a failure's message: its warnings and
+ * errors, deaths, resource moves, key rereads and restarts, the last 40 lines of each node.
+ */
+export function haEventsSince(lengths: readonly number[]): string {
+  const events =
+    "WARN|ERROR|dead|standby|resource group|Rereading|unchanged|restart|shutdown|takeover|gave up";
   return nodes
     .map(
       (n, i) =>
-        `--- ${n.name}\n${onNode(n.name, `tail -n +${Math.max(lengths[i] - 150, 0) + 1} /var/log/ha-log | grep -v -e 'glib: ' -e 'WARN: Consider' -e 'WARN: Core dumps' -e 'harc(default)' | tail -n 250`)}`,
+        `--- ${n.name}\n${onNode(n.name, `tail -n +${lengths[i] + 1} /var/log/ha-log | grep -E '${events}' | grep -v -e 'WARN: Consider' -e 'WARN: Core dumps' | tail -n 40`)}`,
     )
     .join("\n");
 }
