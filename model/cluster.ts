@@ -29,6 +29,8 @@ export interface Cluster {
   /** Every path moved onto the replicated volume, with the enabled service it belongs to. */
   readonly relocations: readonly (RelocatedPath & { readonly service: ServiceName })[];
   readonly squidAllowFrom: readonly string[];
+  /** squid runs under Debian's AppArmor profile, enabled by the program (services.squid.apparmor). */
+  readonly squidConfined: boolean;
   readonly namedAllowFrom: readonly string[];
   readonly logBackupDirectory: string;
 }
@@ -62,6 +64,7 @@ export function describeCluster(stack: string, config: StackConfig): Cluster {
       config.services[service].relocate.map((r) => ({ ...r, service })),
     ),
     squidAllowFrom: config.services.squid.allowFrom ?? [publicNetwork],
+    squidConfined: config.services.squid.enabled && config.services.squid.apparmor === "enforce",
     namedAllowFrom: config.services.named.allowFrom ?? [publicNetwork],
     logBackupDirectory: logBackup.directory ?? `${config.drbd.mountPoint}/home/backup/squid`,
   };

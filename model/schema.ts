@@ -528,6 +528,12 @@ const squid = z.strictObject({
   enabled: z.boolean().default(true),
   /** Write squid.conf from the stack; false keeps the admin's own, relocated untouched. @default false */
   manageConfig: z.boolean().default(false),
+  /**
+   * `enforce` runs squid under Debian's AppArmor profile, which the squid package ships
+   * disabled; `as-packaged` leaves the profile as the package left it (squid unconfined).
+   * @default "enforce"
+   */
+  apparmor: z.enum(["enforce", "as-packaged"]).default("enforce"),
   /** @default 3128 */
   port: port.default(3128),
   /** Networks allowed to use the proxy. @default the public LAN */

@@ -56,6 +56,8 @@ export type Reader =
   | "apparmor"
   | "network"
   | "systemd"
+  // a drop-in of a packaged unit: systemd rereads it, and the unit uses it from its next start
+  | "systemd-dropin"
   | "timesyncd";
 
 /** The heartbeat keys a node's authkeys lists, and which one signs. */

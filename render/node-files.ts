@@ -177,6 +177,12 @@ export function renderNodeFiles(
       path: "/etc/apparmor.d/local/usr.sbin.squid",
       template: "etc/apparmor.d/local/usr.sbin.squid.mustache",
     },
+    ...when(cluster.squidConfined, {
+      id: "squid-apparmor-unit",
+      readBy: "systemd-dropin",
+      path: "/etc/systemd/system/squid.service.d/hacluster-apparmor.conf",
+      template: "etc/systemd/system/squid.service.d/hacluster-apparmor.conf.mustache",
+    }),
     { id: "resolv-conf", path: "/etc/resolv.conf", template: "etc/resolv.conf.mustache" },
     ...serviceConfigSpecs(cluster, node),
   ];

@@ -134,7 +134,20 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
       }),
       ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
-      ...fileSteps(["apparmor-named", "apparmor-squid"], "replicated-data"),
+      ...fileSteps(["apparmor-named", "apparmor-squid", "squid-apparmor-unit"], "replicated-data"),
+      ...(cluster.squidConfined
+        ? [
+            makeStep(
+              node,
+              "apparmor-squid-enforce",
+              "replicated-data",
+              script("apparmor-squid-enforce"),
+              {
+                delete: script("apparmor-squid-enforce-remove"),
+              },
+            ),
+          ]
+        : []),
       ...volumeFiles.map((file) => fileStep(cluster, node, file, "replicated-data")),
 
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {
@@ -159,7 +172,8 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         "heartbeat",
       ),
       // A rotation, each stage on both nodes before the next: accept the new key, sign with it,
-      // drop the others. Heartbeat accepts every key listed, so nothing fails over.
+      // drop the others. Heartbeat 3.0.6 takes the peer's new key only once it signs with it
+      // itself: links may drop between the two nodes' sign stages (README, rotation).
       fileStep(cluster, node, authkeysFile, "authkeys", {
         id: "authkeys-accept",
         authkeysStage: "accept",

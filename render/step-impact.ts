@@ -35,6 +35,8 @@ const rereadImpacts: Readonly<Record<Reader, string | undefined>> = {
   apparmor: undefined,
   // daemon-reload and enabling a unit at boot start nothing now.
   systemd: undefined,
+  // The unit uses its drop-in from its next start: nothing is restarted for it.
+  "systemd-dropin": undefined,
   // Heartbeat's environment is read at its next start: nothing is restarted for it.
   "heartbeat-environment": undefined,
 };

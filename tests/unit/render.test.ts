@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { authkeysIndex, NodeFile } from "../../render/node-file";
 import { renderNodeFiles } from "../../render/node-files";
+import { planSteps } from "../../render/plan";
 import {
   clusterOf,
   placeholderAuthkeys,
@@ -156,6 +157,30 @@ describe("rendering follows the stack", () => {
     const ids = [...render("prod").values()].flat().map((f) => f.id);
     expect(ids).not.toContain("squid-conf");
     expect(ids).not.toContain("named-conf");
+  });
+
+  it("confines squid under Debian's profile by default, and leaves it as packaged when asked", () => {
+    const enforced = clusterOf("prod");
+    const files = render("prod").get("proxycl1")!;
+    expect(byId(files, "squid-apparmor-unit")!.content).toContain(
+      "AppArmorProfile=/usr/sbin/squid\n",
+    );
+    expect(byId(files, "apparmor-squid")!.content).toContain("/usr/sbin/squid-gnutls rix,");
+    const enforceStep = planSteps(enforced, "<key>")[0].find(
+      (s) => s.id === "apparmor-squid-enforce",
+    )!;
+    expect(enforceStep.create).toContain("/etc/apparmor.d/disable/usr.sbin.squid");
+    expect(enforceStep.delete).toContain("apparmor_parser -R");
+
+    const values = withValue(stackValues("prod"), "services.squid.apparmor", "as-packaged");
+    const packaged = render("prod", values).get("proxycl1")!;
+    expect(byId(packaged, "squid-apparmor-unit")).toBeUndefined();
+    expect(byId(packaged, "apparmor-squid")!.content).not.toContain("squid-gnutls");
+    const ids = planSteps(clusterOf("prod", values), "<key>")[0].map((s) => s.id);
+    expect(ids).not.toContain("apparmor-squid-enforce");
+    // Nothing to confine without squid.
+    const noSquid = withValue(stackValues("prod"), "services.squid.enabled", false);
+    expect(byId(render("prod", noSquid).get("proxycl1"), "squid-apparmor-unit")).toBeUndefined();
   });
 
   it("has no STONITH line or file with stonith none", () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
-import { groupMovedLines, peerDeathLines } from "../lab/probes";
+import { groupMovedLines, linkDeathLines, nodeDeathLines } from "../lab/probes";
 import { applyPlan, StepResult } from "../lab/runner";
 import { withValue } from "../support/stacks";
 import { powerCutFailover, rejoin } from "./failover";
@@ -170,9 +170,26 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     return received === text ? "passed" : (received ?? "");
   }
 
-  test("the null-modem cable (ttyS1) passes text both ways, and not while it is pulled", async () => {
+  /**
+   * Sends a line while nothing on the other node has the port open, then listens there: what
+   * it read of the line ("" when nothing, as over a real cable, which holds no bytes).
+   */
+  async function heardLate(from: VmNode, to: VmNode): Promise<string> {
+    on(from, `stty -F /dev/ttyS1 raw -echo 115200; printf '%s\\n' 'sent to nobody' >/dev/ttyS1`);
+    await sleep(2000);
+    return sshToVm(
+      to,
+      "stty -F /dev/ttyS1 raw -echo 115200; timeout 3 head -n 1 /dev/ttyS1 || true",
+    ).stdout.trim();
+  }
+
+  test("the null-modem cable (ttyS1) passes text both ways, holds none for an end not listening, and none while it is pulled", async () => {
     expect(await overNullModem("proxycl1", "proxycl2")).toBe("passed");
     expect(await overNullModem("proxycl2", "proxycl1")).toBe("passed");
+    // A node booting must not read what its peer sent while it was down (heartbeat took such
+    // stale lines for a live peer).
+    expect(await heardLate("proxycl1", "proxycl2")).toBe("");
+    expect(await overNullModem("proxycl1", "proxycl2")).toBe("passed");
     cut("proxycl1", ["serial"]);
     expect(await overNullModem("proxycl1", "proxycl2")).toBe("");
     mend("proxycl1", ["serial"]);
@@ -254,7 +271,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
   }, 300_000);
 
   when("rotation")(
-    "rotating the heartbeat key twice, then by +2, with DNS queried every 100 ms: no failed query, no failover",
+    "rotating the heartbeat key twice, then by +2, with DNS queried every 100 ms: no failed query, no node declared dead, no failover",
     async () => {
       const holder = await settle();
       const logged = vmNodes.map((n) => Number(on(n.name, "wc -l </var/log/ha-log")));
@@ -280,16 +297,17 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(samples.length).toBeGreaterThan(100);
       expect(samples.filter((s) => !s.ok)).toEqual([]);
       expect(vipHolders(vip)).toEqual([holder]);
-      // Heartbeat's own account: neither node lost the other, even for a moment.
-      const deaths = vmNodes.flatMap((n, i) =>
-        on(
-          n.name,
-          `tail -n +${logged[i]! + 1} /var/log/ha-log | grep -E '${peerDeathLines}|${groupMovedLines}' || true`,
-        )
-          .split("\n")
-          .filter(Boolean),
-      );
-      expect(deaths).toEqual([]);
+      // Heartbeat's own account: neither node lost the other, and nothing moved.
+      const since = (pattern: string) =>
+        vmNodes.flatMap((n, i) =>
+          on(n.name, `tail -n +${logged[i]! + 1} /var/log/ha-log | grep -E '${pattern}' || true`)
+            .split("\n")
+            .filter(Boolean),
+        );
+      expect(since(`${nodeDeathLines}|${groupMovedLines}`)).toEqual([]);
+      // Links may drop while one node signs with the new key and the other not yet (README,
+      // rotation): the serial link, or a deadtime longer than that, keeps the peer alive.
+      note(`links declared dead during the rotations: ${since(linkDeathLines).length}`);
       // The stack now holds rotation 4: later scenarios apply nothing, so nothing goes back.
     },
     900_000,

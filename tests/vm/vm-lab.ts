@@ -212,7 +212,7 @@ export function vmLabLeftovers(): string[] {
   for (const pid of (qemu ?? "").split("\n").filter(Boolean)) left.push(`QEMU process ${pid}`);
   // The null-modem cable's relay and the BMCs run outside QEMU: they count too.
   for (const [what, pattern] of [
-    ["the null-modem cable", "vm\\.sh cable"],
+    ["the null-modem cable", `cable\\.py.*${vmStateDir}/`],
     ["a BMC", `ipmi_sim.*${vmStateDir}/`],
   ]) {
     const pids = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout ?? "";

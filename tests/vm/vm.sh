@@ -115,7 +115,9 @@ up() {
   (umask 077 && head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$STATE/bmc-password")
   for node in "${VM_NODES[@]}"; do start_bmc "$node"; done
   for node in "${VM_NODES[@]}"; do start_vm "$node"; done
-  setsid bash "$HERE/vm.sh" cable >/dev/null 2>&1 </dev/null &
+  # The null-modem cable: as a real one, it holds no byte an end does not read (tests/vm/cable.py).
+  setsid /usr/bin/python3 "$HERE/cable.py" "$STATE/proxycl1/serial.sock" \
+    "$STATE/proxycl2/serial.sock" "$STATE/serial.cut" >/dev/null 2>&1 </dev/null &
   echo $! >"$STATE/cable.pid"
   local pids=() failed=0
   for node in "${VM_NODES[@]}"; do
@@ -135,7 +137,7 @@ qemu_command() { # node
   image=$(cat "$STATE/image")
   # PCI slots fix the guest's names: the crossover NIC (slot 3) is eth0, the LAN NIC (slot 4)
   # eth1, as in Pulumi.lab.yaml, the management NIC (slot 8) eth2; the root disk is vda, the
-  # DRBD disk vdb. ttyS1 listens on a socket; the cable (below) joins the two VMs'.
+  # DRBD disk vdb. ttyS1 listens on a socket; the cable (tests/vm/cable.py) joins the two VMs'.
   printf '%s\n' qemu-system-x86_64 \
     -name "$node,process=hacl-$node" \
     -nodefaults -no-user-config -display none \
@@ -237,18 +239,6 @@ powercut() { # node
   rm -f "$STATE/$node/qemu.pid"
 }
 
-# The null-modem cable: a relay between the two VMs' ttyS1 sockets, plugged in again after
-# either VM's power cut, and left unplugged while serial.cut exists. Runs until killed.
-cable() {
-  while :; do
-    if [ ! -e "$STATE/serial.cut" ]; then
-      socat "UNIX-CONNECT:$STATE/proxycl1/serial.sock" "UNIX-CONNECT:$STATE/proxycl2/serial.sock" \
-        2>/dev/null || true
-    fi
-    sleep 0.5
-  done
-}
-
 # Pulls (down) or plugs back (up) one of a node's links.
 link() { # node lan|crossover|serial|all up|down
   local node=$1 which=$2 state=$3
@@ -264,7 +254,8 @@ link() { # node lan|crossover|serial|all up|down
     serial)
       if [ "$state" = down ]; then
         touch "$STATE/serial.cut"
-        if [ -s "$STATE/cable.pid" ]; then pkill -KILL -P "$(cat "$STATE/cable.pid")" socat || true; fi
+        # cable.py looks for the marker every 50 ms: once this returns, nothing passes.
+        sleep 0.2
       else
         rm -f "$STATE/serial.cut"
       fi
@@ -333,8 +324,7 @@ down() {
     fi
   done
   if [ -s "$STATE/repo.pid" ]; then kill -KILL "$(cat "$STATE/repo.pid")" 2>/dev/null || true; fi
-  # The cable's loop leads its own process group (setsid): the group goes, socat with it.
-  if [ -s "$STATE/cable.pid" ]; then kill -KILL -- "-$(cat "$STATE/cable.pid")" 2>/dev/null || true; fi
+  if [ -s "$STATE/cable.pid" ]; then kill -KILL "$(cat "$STATE/cable.pid")" 2>/dev/null || true; fi
   if ip netns list | grep -qw "$NS"; then
     # Whatever else still runs in the lab's namespace was started by the lab.
     for pid in $(ip netns pids "$NS"); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -356,7 +346,6 @@ case "${1:-}" in
     : "${3:?link: lan, crossover, serial or all}"
     for l in "${@:3}"; do link "${2:?node}" "$l" "$state"; done
     ;;
-  cable) cable ;;
   status) status ;;
   ssh)
     shift
