@@ -44,7 +44,7 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
   network: (f) => `out=$(${f.path}); did="network $out"`,
   systemd: (f) =>
     `if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet ${basename(f.path)}; did="enabled at boot"; fi`,
-  "systemd-dropin": () =>
+  "systemd-next-start": () =>
     'if [ -d /run/systemd/system ]; then systemctl daemon-reload; did="systemd reloaded: the unit uses it from its next start"; fi',
   // Started as well as restarted: the packages step keeps a newly installed daemon from starting.
   // A node that keeps time with chrony or ntpsec has no timesyncd unit (they conflict): the file
@@ -57,7 +57,7 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
 const afterRemoves: Partial<Record<Reader, string>> = {
   // systemd would otherwise start heartbeat with the drop-in it still remembers.
   "heartbeat-environment": heartbeatEnvironmentRemoved,
-  "systemd-dropin": "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi",
+  "systemd-next-start": "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi",
 };
 
 /** Secrets never leave stdin: the fingerprint of a secret file masks them. */

@@ -56,8 +56,8 @@ export type Reader =
   | "apparmor"
   | "network"
   | "systemd"
-  // a drop-in of a packaged unit: systemd rereads it, and the unit uses it from its next start
-  | "systemd-dropin"
+  // a unit or drop-in that takes effect at its unit's next start: systemd only rereads it
+  | "systemd-next-start"
   | "timesyncd";
 
 /** The heartbeat keys a node's authkeys lists, and which one signs. */

@@ -177,12 +177,21 @@ export function renderNodeFiles(
       path: "/etc/apparmor.d/local/usr.sbin.squid",
       template: "etc/apparmor.d/local/usr.sbin.squid.mustache",
     },
-    ...when(cluster.squidConfined, {
-      id: "squid-apparmor-unit",
-      readBy: "systemd-dropin",
-      path: "/etc/systemd/system/squid.service.d/hacluster-apparmor.conf",
-      template: "etc/systemd/system/squid.service.d/hacluster-apparmor.conf.mustache",
-    }),
+    ...when(
+      cluster.squidConfined,
+      {
+        id: "squid-apparmor-loader",
+        readBy: "systemd-next-start",
+        path: "/etc/systemd/system/hacluster-squid-apparmor.service",
+        template: "etc/systemd/system/hacluster-squid-apparmor.service.mustache",
+      },
+      {
+        id: "squid-apparmor-unit",
+        readBy: "systemd-next-start",
+        path: "/etc/systemd/system/squid.service.d/hacluster-apparmor.conf",
+        template: "etc/systemd/system/squid.service.d/hacluster-apparmor.conf.mustache",
+      },
+    ),
     { id: "resolv-conf", path: "/etc/resolv.conf", template: "etc/resolv.conf.mustache" },
     ...serviceConfigSpecs(cluster, node),
   ];

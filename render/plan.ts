@@ -26,6 +26,8 @@ function packagesFor(cluster: Cluster): string {
     ...fs,
     // external/ipmi runs ipmitool, which cluster-glue does not depend on.
     ...(usesIpmi(cluster) ? ["ipmitool"] : []),
+    // squid's profile is loaded by apparmor_parser, which the kernel's AppArmor does not bring.
+    ...(cluster.squidConfined ? ["apparmor"] : []),
   ].join(" ");
 }
 
@@ -134,7 +136,9 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
       }),
       ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
-      ...fileSteps(["apparmor-named", "apparmor-squid", "squid-apparmor-unit"], "replicated-data"),
+      ...fileSteps(["apparmor-named", "apparmor-squid"], "replicated-data"),
+      // The profile loads before squid's units name it, and a delete takes the units away
+      // before the profile: at no moment does squid.service name a profile that is not loaded.
       ...(cluster.squidConfined
         ? [
             makeStep(
@@ -142,12 +146,11 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
               "apparmor-squid-enforce",
               "replicated-data",
               script("apparmor-squid-enforce"),
-              {
-                delete: script("apparmor-squid-enforce-remove"),
-              },
+              { delete: script("apparmor-squid-enforce-remove") },
             ),
           ]
         : []),
+      ...fileSteps(["squid-apparmor-loader", "squid-apparmor-unit"], "replicated-data"),
       ...volumeFiles.map((file) => fileStep(cluster, node, file, "replicated-data")),
 
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {

@@ -17,6 +17,8 @@ const stepImpacts: Readonly<Record<string, string>> = {
 /** What a step's delete does to the running cluster, where that is more than removing a file. */
 const deleteImpacts: Readonly<Record<string, string>> = {
   relocate: "stops the services to copy their data back from the volume to the local disk",
+  "apparmor-squid-enforce":
+    "unloads squid's AppArmor profile: a running squid goes on unconfined, until its next start",
 };
 
 /**
@@ -35,8 +37,8 @@ const rereadImpacts: Readonly<Record<Reader, string | undefined>> = {
   apparmor: undefined,
   // daemon-reload and enabling a unit at boot start nothing now.
   systemd: undefined,
-  // The unit uses its drop-in from its next start: nothing is restarted for it.
-  "systemd-dropin": undefined,
+  // The unit uses it from its next start: nothing is restarted for it.
+  "systemd-next-start": undefined,
   // Heartbeat's environment is read at its next start: nothing is restarted for it.
   "heartbeat-environment": undefined,
 };

@@ -165,19 +165,30 @@ describe("rendering follows the stack", () => {
     expect(byId(files, "squid-apparmor-unit")!.content).toContain(
       "AppArmorProfile=/usr/sbin/squid\n",
     );
-    expect(byId(files, "apparmor-squid")!.content).toContain("/usr/sbin/squid-gnutls rix,");
+    expect(byId(files, "apparmor-squid")!.content).toContain(
+      "/usr/sbin/squid-{gnutls,openssl} rix,",
+    );
     const enforceStep = planSteps(enforced, "<key>")[0].find(
       (s) => s.id === "apparmor-squid-enforce",
     )!;
     expect(enforceStep.create).toContain("/etc/apparmor.d/disable/usr.sbin.squid");
-    expect(enforceStep.delete).toContain("apparmor_parser -R");
+    expect(enforceStep.delete).toContain("/sys/kernel/security/apparmor/.remove");
+    // Loaded before squid's units name it; those units removed before it is unloaded.
+    const ids = planSteps(enforced, "<key>")[0].map((s) => s.id);
+    expect(ids.indexOf("apparmor-squid-enforce")).toBeLessThan(
+      ids.indexOf("squid-apparmor-loader"),
+    );
+    expect(ids.indexOf("squid-apparmor-loader")).toBeLessThan(ids.indexOf("squid-apparmor-unit"));
+    expect(byId(files, "squid-apparmor-unit")!.content).toContain(
+      "Requires=hacluster-squid-apparmor.service",
+    );
 
     const values = withValue(stackValues("prod"), "services.squid.apparmor", "as-packaged");
     const packaged = render("prod", values).get("proxycl1")!;
     expect(byId(packaged, "squid-apparmor-unit")).toBeUndefined();
-    expect(byId(packaged, "apparmor-squid")!.content).not.toContain("squid-gnutls");
-    const ids = planSteps(clusterOf("prod", values), "<key>")[0].map((s) => s.id);
-    expect(ids).not.toContain("apparmor-squid-enforce");
+    expect(byId(packaged, "squid-apparmor-loader")).toBeUndefined();
+    const packagedIds = planSteps(clusterOf("prod", values), "<key>")[0].map((s) => s.id);
+    expect(packagedIds).not.toContain("apparmor-squid-enforce");
     // Nothing to confine without squid.
     const noSquid = withValue(stackValues("prod"), "services.squid.enabled", false);
     expect(byId(render("prod", noSquid).get("proxycl1"), "squid-apparmor-unit")).toBeUndefined();

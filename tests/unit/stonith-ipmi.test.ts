@@ -259,7 +259,9 @@ describe("the files of fencing through BMCs", () => {
 
   it("installs ipmitool; other types are left as they were", () => {
     const steps = planSteps(cluster, "<secret>")[0];
-    expect(steps.find((s) => s.id === "packages")!.create).toContain(" e2fsprogs ipmitool; do");
+    expect(steps.find((s) => s.id === "packages")!.create).toContain(
+      " e2fsprogs ipmitool apparmor; do",
+    );
     const prod = clusterOf("prod");
     const prodFiles = renderNodeFiles(prod, prod.nodes[0], placeholderAuthkeys);
     expect(prodFiles.map((f) => f.id)).not.toContain("heartbeat-unit-env");

@@ -146,8 +146,9 @@ describe("switching between meatware and external/ipmi", () => {
     expect(step(ipmi, "heartbeat-unit-env").delete).toContain(
       "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi",
     );
-    // Only drop-ins: heartbeat's, and squid's AppArmor one.
-    for (const s of prod.flat().filter((s) => s.id !== "squid-apparmor-unit"))
+    // Only heartbeat's drop-in, and squid's AppArmor units.
+    const squidUnits = ["squid-apparmor-unit", "squid-apparmor-loader"];
+    for (const s of prod.flat().filter((s) => !squidUnits.includes(s.id)))
       expect([s.id, s.delete?.includes("daemon-reload")]).not.toEqual([s.id, true]);
     expect(step(meatware, "squid-apparmor-unit").delete).toContain("systemctl daemon-reload");
   });

@@ -7,9 +7,9 @@ while the other was down or rebooting, and a relay like socat blocks and holds m
 that boots then reads its peer's status lines of half a minute ago; heartbeat 3.0.6 took a
 stale "active" for a live peer, waited for it, and held nothing once it was declared dead.
 
-So this relay keeps no backlog: it forwards what one end sends, and an end that leaves bytes
-unread for longer than a UART would have held them is disconnected, which makes QEMU drop what
-it had queued, and connected again. While `cut_marker` exists the cable is pulled.
+So this relay keeps no backlog: it forwards what one end sends, and an end whose queue stops
+shrinking (its guest does not read) is disconnected, which makes QEMU drop what it had queued,
+and connected again. While `cut_marker` exists the cable is pulled.
 
 usage: cable.py SOCKET_A SOCKET_B CUT_MARKER
 """
@@ -23,15 +23,16 @@ import sys
 import termios
 import time
 
-# A UART at 115200 baud drains its 16-byte FIFO in about 1.4 ms; an end that holds bytes for
-# this long is not reading.
-STALL_SECONDS = 0.2
+# An end whose queue has not shrunk for this long is not reading: at 115200 baud a UART takes
+# 11 kB a second, so a reading guest drains any queue heartbeat makes well within it.
+STALL_SECONDS = 1.0
 RETRY_SECONDS = 0.5
 
 
 def connect(path):
     """A connection to a VM's ttyS1 socket, or None while the VM is off."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1.0)
     try:
         s.connect(path)
     except OSError:
@@ -46,57 +47,95 @@ def unread(s):
     return struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, b"\0" * 4))[0]
 
 
-def main(paths, cut_marker):
-    ends = [None, None]
-    stalled_since = [None, None]
-    while True:
-        if os.path.exists(cut_marker):
-            for i, s in enumerate(ends):
-                if s is not None:
-                    s.close()
-                    ends[i] = None
+def send(s, data):
+    """Sends what the end takes now; the rest is lost, as bytes a UART has no room for."""
+    while data:
+        try:
+            data = data[s.send(data) :]
+        except OSError:
+            return
+
+
+class Cable:
+    def __init__(self, paths, cut_marker):
+        self.paths = paths
+        self.cut_marker = cut_marker
+        self.ends = [None, None]
+        # Per end: its unread count when last seen, and since when it has not shrunk.
+        self.queued = [0, 0]
+        self.stalled_since = [None, None]
+
+    def close(self, i):
+        if self.ends[i] is not None:
+            self.ends[i].close()
+        self.ends[i] = None
+        self.queued[i] = 0
+        self.stalled_since[i] = None
+
+    def forward(self, i):
+        """Passes what end i sent to the other end; False when end i hung up."""
+        while True:
+            try:
+                data = self.ends[i].recv(4096)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not data:
+                return False
+            other = self.ends[1 - i]
+            if other is not None:
+                send(other, data)
+
+    def watch(self, i, now):
+        """Disconnects end i when it stopped reading: QEMU then drops what it had queued."""
+        left = unread(self.ends[i])
+        if left == 0 or left < self.queued[i]:
+            self.stalled_since[i] = None
+        elif self.stalled_since[i] is None:
+            self.stalled_since[i] = now
+        elif now - self.stalled_since[i] > STALL_SECONDS:
+            # What it sent meanwhile still reaches the other end.
+            self.forward(i)
+            self.close(i)
+            return
+        self.queued[i] = left
+
+    def step(self):
+        if os.path.exists(self.cut_marker):
+            self.close(0)
+            self.close(1)
             time.sleep(RETRY_SECONDS)
-            continue
-        for i, s in enumerate(ends):
-            if s is None:
-                ends[i] = connect(paths[i])
-                stalled_since[i] = None
-        live = [s for s in ends if s is not None]
+            return
+        for i in (0, 1):
+            if self.ends[i] is None:
+                self.ends[i] = connect(self.paths[i])
+        live = [s for s in self.ends if s is not None]
         if not live:
             time.sleep(RETRY_SECONDS)
-            continue
+            return
         readable, _, _ = select.select(live, [], [], 0.05)
-        for i, s in enumerate(ends):
-            if s is None or s not in readable:
-                continue
-            try:
-                data = s.recv(4096)
-            except OSError:
-                data = b""
-            if not data:
-                s.close()
-                ends[i] = None
-                continue
-            other = ends[1 - i]
-            if other is None:
-                continue
-            try:
-                other.send(data)
-            except (BlockingIOError, OSError):
-                pass
+        for i in (0, 1):
+            if self.ends[i] is not None and self.ends[i] in readable and not self.forward(i):
+                self.close(i)
         now = time.monotonic()
-        for i, s in enumerate(ends):
-            if s is None:
-                continue
-            if unread(s) == 0:
-                stalled_since[i] = None
-            elif stalled_since[i] is None:
-                stalled_since[i] = now
-            elif now - stalled_since[i] > STALL_SECONDS:
-                s.close()
-                ends[i] = None
-        if None in ends:
+        for i in (0, 1):
+            if self.ends[i] is not None:
+                self.watch(i, now)
+        if None in self.ends:
             time.sleep(0.01)
+
+
+def main(paths, cut_marker):
+    cable = Cable(paths, cut_marker)
+    while True:
+        try:
+            cable.step()
+        except Exception as error:  # the cable stays plugged in whatever one round met
+            print(f"cable: {error!r}", file=sys.stderr, flush=True)
+            cable.close(0)
+            cable.close(1)
+            time.sleep(RETRY_SECONDS)
 
 
 if __name__ == "__main__":

@@ -271,7 +271,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
   }, 300_000);
 
   when("rotation")(
-    "rotating the heartbeat key twice, then by +2, with DNS queried every 100 ms: no failed query, no node declared dead, no failover",
+    "rotating the heartbeat key with DNS queried every 100 ms: no failed query, no node declared dead, no failover",
     async () => {
       const holder = await settle();
       const logged = vmNodes.map((n) => Number(on(n.name, "wc -l </var/log/ha-log")));
@@ -281,18 +281,17 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
         .flatMap((s) => vmNodes.map((n) => `${n.name}/${s}`))
         .sort();
       const started = Date.now();
-      for (const rotation of [1, 2, 4]) {
-        const rotated = vmCluster(withValue(values, "authkeysRotation", String(rotation)));
-        const ran = applyPlan(rotated, { target: vmTarget })
-          .filter((r) => r.ran)
-          .map((r) => `${r.node}/${r.id}`)
-          .sort();
-        expect([rotation, ran]).toEqual([rotation, authkeysSteps]);
-      }
+      // One rotation: the namespace lab runs two in a row and one by +2, with the same scripts.
+      const rotated = vmCluster(withValue(values, "authkeysRotation", "1"));
+      const ran = applyPlan(rotated, { target: vmTarget })
+        .filter((r) => r.ran)
+        .map((r) => `${r.node}/${r.id}`)
+        .sort();
+      expect(ran).toEqual(authkeysSteps);
       await sleep(3000);
       const samples = await watch.stop();
       note(
-        `3 rotations in ${seconds(Date.now() - started)}: ${samples.length} DNS queries, ${samples.filter((s) => !s.ok).length} failed`,
+        `a rotation in ${seconds(Date.now() - started)}: ${samples.length} DNS queries, ${samples.filter((s) => !s.ok).length} failed`,
       );
       expect(samples.length).toBeGreaterThan(100);
       expect(samples.filter((s) => !s.ok)).toEqual([]);
@@ -308,7 +307,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       // Links may drop while one node signs with the new key and the other not yet (README,
       // rotation): the serial link, or a deadtime longer than that, keeps the peer alive.
       note(`links declared dead during the rotations: ${since(linkDeathLines).length}`);
-      // The stack now holds rotation 4: later scenarios apply nothing, so nothing goes back.
+      // The stack now holds rotation 1: later scenarios apply nothing, so nothing goes back.
     },
     900_000,
   );

@@ -117,7 +117,7 @@ up() {
   for node in "${VM_NODES[@]}"; do start_vm "$node"; done
   # The null-modem cable: as a real one, it holds no byte an end does not read (tests/vm/cable.py).
   setsid /usr/bin/python3 "$HERE/cable.py" "$STATE/proxycl1/serial.sock" \
-    "$STATE/proxycl2/serial.sock" "$STATE/serial.cut" >/dev/null 2>&1 </dev/null &
+    "$STATE/proxycl2/serial.sock" "$STATE/serial.cut" >"$STATE/cable.log" 2>&1 </dev/null &
   echo $! >"$STATE/cable.pid"
   local pids=() failed=0
   for node in "${VM_NODES[@]}"; do
