@@ -42,6 +42,7 @@ import {
   on,
   otherNode,
   seconds,
+  serving,
   settled,
   sleep,
   until,
@@ -260,6 +261,23 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     expect(squid.filter((c) => !/squid \(enforce\)/.test(c))).toEqual([]);
     expect(apparmorDenials(holder)).toEqual([]);
   }, 360_000);
+
+  test("squid's profile unloaded by hand: squid's next start loads it again and runs confined", async () => {
+    const holder = await settle();
+    on(holder, "printf %s /usr/sbin/squid >/sys/kernel/security/apparmor/.remove");
+    expect(
+      on(
+        holder,
+        "grep -c '^/usr/sbin/squid ' /sys/kernel/security/apparmor/profiles || true",
+      ).trim(),
+    ).toBe("0");
+    on(holder, "systemctl restart squid");
+    const squid = confinement(holder, "squid");
+    expect(squid.length).toBeGreaterThan(0);
+    expect(squid.filter((c) => !/squid \(enforce\)/.test(c))).toEqual([]);
+    expect(await until(() => (serving(vip) ? true : undefined), 60_000, 1000)).toBe(true);
+    expect(apparmorDenials(holder)).toEqual([]);
+  }, 180_000);
 
   test("a second apply runs nothing: every step unchanged, no drift", () => {
     needConverged();
