@@ -180,6 +180,12 @@ export function renderNodeFiles(
     ...when(
       cluster.squidConfined,
       {
+        id: "squid-apparmor-script",
+        path: "/usr/local/sbin/hacluster-squid-apparmor",
+        template: "usr/local/sbin/hacluster-squid-apparmor.mustache",
+        mode: "0755",
+      },
+      {
         id: "squid-apparmor-loader",
         readBy: "systemd-next-start",
         path: "/etc/systemd/system/hacluster-squid-apparmor.service",

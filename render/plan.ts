@@ -136,7 +136,10 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
         after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
       }),
       ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
-      ...fileSteps(["apparmor-named", "apparmor-squid"], "replicated-data"),
+      ...fileSteps(
+        ["apparmor-named", "apparmor-squid", "squid-apparmor-script"],
+        "replicated-data",
+      ),
       // The profile loads before squid's units name it, and a delete takes the units away
       // before the profile: at no moment does squid.service name a profile that is not loaded.
       ...(cluster.squidConfined

@@ -171,10 +171,20 @@ describe("rendering follows the stack", () => {
     const enforceStep = planSteps(enforced, "<key>")[0].find(
       (s) => s.id === "apparmor-squid-enforce",
     )!;
-    expect(enforceStep.create).toContain("/etc/apparmor.d/disable/usr.sbin.squid");
+    // The step and squid's every start put the profile in force with one script.
+    expect(enforceStep.create).toContain("/usr/local/sbin/hacluster-squid-apparmor");
+    expect(byId(files, "squid-apparmor-loader")!.content).toContain(
+      "ExecStart=/usr/local/sbin/hacluster-squid-apparmor\n",
+    );
+    expect(byId(files, "squid-apparmor-script")!.content).toContain(
+      "disabled=/etc/apparmor.d/disable/usr.sbin.squid",
+    );
     expect(enforceStep.delete).toContain("/sys/kernel/security/apparmor/.remove");
     // Loaded before squid's units name it; those units removed before it is unloaded.
     const ids = planSteps(enforced, "<key>")[0].map((s) => s.id);
+    expect(ids.indexOf("squid-apparmor-script")).toBeLessThan(
+      ids.indexOf("apparmor-squid-enforce"),
+    );
     expect(ids.indexOf("apparmor-squid-enforce")).toBeLessThan(
       ids.indexOf("squid-apparmor-loader"),
     );
