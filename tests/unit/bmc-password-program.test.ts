@@ -4,7 +4,7 @@
  * set again reaches exactly the node that fences with it, and no way of storing it makes a
  * message quote it.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RemoteFileProvider } from "../../components/remote-file/provider";
@@ -111,9 +111,14 @@ describe("the RemoteFile provider's diff of a file holding a secret", () => {
 });
 
 describe("the ways a user stores the password", () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
   /** A copy of the project whose prod stack file holds `nodes` as given, for readStackFiles. */
   function projectWith(nodesYaml: string): string {
     const dir = mkdtempSync(join(tmpdir(), "hacluster-bmc-store-"));
+    made.push(dir);
     cpSync(join(projectDir, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     const prod = readFileSync(join(projectDir, "Pulumi.prod.yaml"), "utf8");
     // Everything but the node list, then the node list as the test writes it.
