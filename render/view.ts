@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Cluster, ClusterNode } from "../model/cluster";
-import { haTime, seconds } from "../model/duration";
+import { haTime } from "../model/duration";
 import type { RelocatedPath } from "../model/schema";
 import { bmcPasswordPlaceholder } from "./engine-secret";
 import type { AuthkeysSecret } from "./node-file";
@@ -26,7 +26,6 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
     warntimeText: haTime(heartbeat.warntime),
     deadtimeText: haTime(heartbeat.deadtime),
     initdeadText: haTime(heartbeat.initdead),
-    deadtimeSeconds: seconds(heartbeat.deadtime),
     autoFailbackText: heartbeat.autoFailback ? "on" : "off",
     links: heartbeat.links.map((link) => {
       const iface = link.network === "private" ? node.privateInterface : node.publicInterface;

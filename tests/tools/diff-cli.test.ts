@@ -100,8 +100,6 @@ describe("npm run diff on a git repository", () => {
     }
     const steps = result.stdout.split("steps that will run")[1];
     expect(steps.match(/ ~ update +\S+/g)?.map((s) => s.trim().split(/ +/).pop())).toEqual([
-      "proxycl1:/etc/drbd.d/r0.res",
-      "proxycl2:/etc/drbd.d/r0.res",
       "proxycl1:/etc/ha.d/ha.cf",
       "proxycl2:/etc/ha.d/ha.cf",
     ]);
