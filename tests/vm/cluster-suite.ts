@@ -324,7 +324,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(since(`${nodeDeathLines}|${groupMovedLines}`)).toEqual([]);
       // Links may drop while one node signs with the new key and the other not yet (README,
       // rotation): the serial link, or a deadtime longer than that, keeps the peer alive.
-      note(`links declared dead during the rotations: ${since(linkDeathLines).length}`);
+      note(`links declared dead during the rotation: ${since(linkDeathLines).length}`);
       // The stack now holds rotation 1: later scenarios apply nothing, so nothing goes back.
     },
     900_000,
