@@ -34,8 +34,10 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
   named: () =>
     'if rndc status >/dev/null 2>&1; then rndc reload >/dev/null; did="named reloaded"; fi',
+  // The signal `squid -k reconfigure` sends, from this shell: on Debian 12 `squid -k` runs under
+  // squid's profile, which may not signal a squid started before the profile was enforced.
   squid: () =>
-    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then squid -k reconfigure; did="squid reconfigured"; fi',
+    'if [ -e /run/squid.pid ] && kill -0 "$(cat /run/squid.pid)" 2>/dev/null; then kill -HUP "$(cat /run/squid.pid)"; did="squid reconfigured"; fi',
   apparmor: (f) => {
     const profile = basename(f.path);
     return `if command -v aa-enabled >/dev/null && aa-enabled -q 2>/dev/null && [ ! -e /etc/apparmor.d/disable/${profile} ]; then apparmor_parser -r /etc/apparmor.d/${profile}; did="profile reloaded"; fi`;

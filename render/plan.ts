@@ -131,16 +131,12 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
           ]
         : []),
 
-      makeStep(node, "relocate", "replicated-data", script("relocate"), {
-        delete: script("unrelocate"),
-        after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
-      }),
-      ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
+      // The profiles' rules for the volume come before `relocate` restarts a service onto it.
       ...fileSteps(
         ["apparmor-named", "apparmor-squid", "squid-apparmor-script"],
         "replicated-data",
       ),
-      // The profile loads before squid's units name it, and a delete takes the units away
+      // squid's profile loads before squid's units name it, and a delete takes the units away
       // before the profile: at no moment does squid.service name a profile that is not loaded.
       ...(cluster.squidConfined
         ? [
@@ -154,6 +150,12 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
           ]
         : []),
       ...fileSteps(["squid-apparmor-loader", "squid-apparmor-unit"], "replicated-data"),
+
+      makeStep(node, "relocate", "replicated-data", script("relocate"), {
+        delete: script("unrelocate"),
+        after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
+      }),
+      ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
       ...volumeFiles.map((file) => fileStep(cluster, node, file, "replicated-data")),
 
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {

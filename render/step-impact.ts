@@ -18,7 +18,7 @@ const stepImpacts: Readonly<Record<string, string>> = {
 const deleteImpacts: Readonly<Record<string, string>> = {
   relocate: "stops the services to copy their data back from the volume to the local disk",
   "apparmor-squid-enforce":
-    "unloads squid's AppArmor profile: a running squid goes on unconfined, until its next start",
+    "unloads squid's AppArmor profile: a running squid goes on unconfined, as it starts from then on",
 };
 
 /**
@@ -30,7 +30,7 @@ const rereadImpacts: Readonly<Record<Reader, string | undefined>> = {
   "heartbeat-keys": "heartbeat rereads its keys (`heartbeat -r`) where it runs",
   drbd: "runs `drbdadm adjust` on the running DRBD resource",
   named: "named reloads (`rndc reload`)",
-  squid: "squid reconfigures (`squid -k reconfigure`)",
+  squid: "squid reconfigures (SIGHUP, as `squid -k reconfigure` sends)",
   network: "sets the MTU and the static routes again on the live interfaces",
   timesyncd: "restarts systemd-timesyncd",
   // A profile reload moves nothing and restarts no service.

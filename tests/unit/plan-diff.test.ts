@@ -130,17 +130,13 @@ describe("a change to the prod stack", () => {
         "+deadtime 45",
       ]);
     }
-    // The DRBD config quotes the deadtime in a comment: it changes too, and nothing else does.
+    // Nothing else changes: no other file quotes the deadtime.
     expect(diff.files.map((f) => `${f.node}${f.path}`).sort()).toEqual([
-      "proxycl1/etc/drbd.d/r0.res",
       "proxycl1/etc/ha.d/ha.cf",
-      "proxycl2/etc/drbd.d/r0.res",
       "proxycl2/etc/ha.d/ha.cf",
     ]);
     expect(actions(diff).sort()).toEqual([
-      "update proxycl1:/etc/drbd.d/r0.res",
       "update proxycl1:/etc/ha.d/ha.cf",
-      "update proxycl2:/etc/drbd.d/r0.res",
       "update proxycl2:/etc/ha.d/ha.cf",
     ]);
     expect(diff.steps.every((s) => s.impact !== undefined)).toBe(true);
@@ -209,9 +205,7 @@ describe("a change to the prod stack", () => {
     const markdown = diffAsMarkdown(diffStacks(base, head), sides);
     expect(markdown.startsWith("<!-- hacluster-diff stack=prod -->\n")).toBe(true);
     expect(markdown.match(/<details><summary><b>proxycl\d<\/b>/g)).toHaveLength(2);
-    expect(markdown).toContain(
-      "| 1 | `~ update` | `proxycl1:/etc/drbd.d/r0.res` | file changed | ⚠️",
-    );
+    expect(markdown).toContain("| 1 | `~ update` | `proxycl1:/etc/ha.d/ha.cf` | file changed | ⚠️");
   });
 
   it("too long for a comment is cut, with a word on seeing it whole", () => {
