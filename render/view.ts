@@ -48,7 +48,6 @@ export function nodeView(cluster: Cluster, node: ClusterNode, authkeys: Authkeys
     ntpServersText: config.ntpServers.join(" "),
     namedRules: apparmorRules(mount, services.named.relocate),
     squidRules: apparmorRules(mount, services.squid.relocate),
-    squidConfined: cluster.squidConfined,
     squidAllowFrom: cluster.squidAllowFrom,
     namedAllowFrom: cluster.namedAllowFrom,
     hasForwarders: services.named.forwarders.length > 0,
