@@ -4,7 +4,7 @@
  * would, from freshly booted VMs; then the scenarios a distro is asked for, in this order, each
  * starting from a cluster that serves. `trixie.test.ts` runs them all, `bookworm.test.ts` some.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
@@ -90,14 +90,19 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       .split("\n")
       .filter(Boolean);
 
-  /** heartbeat's log of each VM reachable now, kept on the host (a test run's evidence). */
+  /**
+   * heartbeat's log of each VM reachable now, and each VM's console (its boots and shutdowns,
+   * also of a VM that no longer answers), kept on the host: a test run's evidence.
+   */
   function keepHaLogs(): void {
     const dir = mkdtempSync(join(tmpdir(), `hacluster-vm-${distro}-ha-log-`));
     for (const { name } of vmNodes) {
       const run = sshToVm(name, "cat /var/log/ha-log 2>/dev/null", undefined, 15_000);
       if (run.status === 0) writeFileSync(join(dir, `${name}.ha-log`), run.stdout);
+      const consoleLog = join(vmStateDir, name, "console.log");
+      if (existsSync(consoleLog)) copyFileSync(consoleLog, join(dir, `${name}.console.log`));
     }
-    note(`heartbeat logs kept in ${dir}`);
+    note(`heartbeat logs and consoles kept in ${dir}`);
   }
 
   beforeAll(() => {
