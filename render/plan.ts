@@ -131,7 +131,12 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
           ]
         : []),
 
-      // The profiles' rules for the volume come before `relocate` restarts a service onto it.
+      makeStep(node, "relocate", "replicated-data", script("relocate"), {
+        delete: script("unrelocate"),
+        after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
+      }),
+      ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
+      // After `relocate`: a path dropped from the stack is refused there before its rule goes.
       ...fileSteps(
         ["apparmor-named", "apparmor-squid", "squid-apparmor-script"],
         "replicated-data",
@@ -150,12 +155,6 @@ export function planSteps(cluster: Cluster, authkey: string): Step[][] {
           ]
         : []),
       ...fileSteps(["squid-apparmor-loader", "squid-apparmor-unit"], "replicated-data"),
-
-      makeStep(node, "relocate", "replicated-data", script("relocate"), {
-        delete: script("unrelocate"),
-        after: node.preferred ? [] : [{ node: primary.name, id: "relocate" }],
-      }),
-      ...cluster.relocations.map((r) => relocatedPathStep(node, r.path, config.drbd.mountPoint)),
       ...volumeFiles.map((file) => fileStep(cluster, node, file, "replicated-data")),
 
       makeStep(node, "dopd-permissions", "heartbeat", script("dopd-permissions"), {
