@@ -28,6 +28,7 @@ export function renderTemplate(relative: string, view: object): string {
     "authkeys-final": load("steps/authkeys-final.mustache"),
     "authkeys-mtime": load("steps/authkeys-mtime.mustache"),
     "disk-probe": load("steps/disk-probe.mustache"),
+    "squid-apparmor-paths": load("steps/squid-apparmor-paths.mustache"),
   };
   return Mustache.render(load(relative), view, partials, { escape: (value: string) => value });
 }
