@@ -98,6 +98,22 @@ export function fingerprintCommand(file: Pick<NodeFile, "kind" | "secret" | "sec
  */
 export type AuthkeysStage = "accept" | "sign";
 
+/**
+ * How long a sign stage waits for its peer's to switch first. The engine starts both nodes'
+ * sign stages together; the window absorbs the difference between their SSH sessions.
+ */
+export const authkeysSwitchWindowSeconds = 10;
+
+function signSwitch(cluster: Cluster, node: ClusterNode) {
+  const peer = cluster.nodes.find((n) => n.name !== node.name)!;
+  return {
+    peer: peer.name,
+    slot: authkeysIndex(cluster.config.authkeysRotation),
+    logfile: cluster.config.heartbeat.logfile,
+    switchWindow: authkeysSwitchWindowSeconds,
+  };
+}
+
 export interface FileStepOptions {
   readonly id?: string;
   readonly after?: StepRef[];
@@ -185,6 +201,7 @@ export function fileStep(
     authkeysWrite: true,
     authkeysStage: {
       accept: stage === "accept",
+      sign: stage === "sign" ? signSwitch(cluster, node) : false,
       rotation: cluster.config.authkeysRotation,
       nextRotation: cluster.config.authkeysRotation + 1,
     },

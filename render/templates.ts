@@ -27,6 +27,7 @@ export function renderTemplate(relative: string, view: object): string {
     "authkeys-stage": load("steps/authkeys-stage.mustache"),
     "authkeys-final": load("steps/authkeys-final.mustache"),
     "authkeys-mtime": load("steps/authkeys-mtime.mustache"),
+    "authkeys-switch": load("steps/authkeys-switch.mustache"),
     "disk-probe": load("steps/disk-probe.mustache"),
     "squid-apparmor-paths": load("steps/squid-apparmor-paths.mustache"),
   };

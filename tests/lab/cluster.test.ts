@@ -221,7 +221,7 @@ describe("a cluster converged from two bare nodes", () => {
     expect(probe.vipHolders()).toEqual([other]);
   });
 
-  it("rotates the heartbeat key, twice in a row and once by +2, with DNS queried every 100 ms: no failed query, no failover", async () => {
+  it("rotates the heartbeat key, twice in a row (one node's sign stage 3 s late) and once by +2, with DNS queried every 100 ms: no failed query, no failover", async () => {
     const [holder] = probe.vipHolders();
     const logLines = probe.haLogLength();
     const watch = probe.watchDns(240);
@@ -231,10 +231,24 @@ describe("a cluster converged from two bare nodes", () => {
     const authkeysSteps = ["authkeys-accept", "authkeys-sign", "authkeys"]
       .flatMap((s) => [`proxycl1/${s}`, `proxycl2/${s}`])
       .sort();
+    // The second rotation's sign stage on proxycl2 starts 3 s after proxycl1's (an SSH session
+    // slow to open): proxycl2 must follow proxycl1's switch, not make its own 3 s later.
+    const late = (rotation: number) => (step: Step) =>
+      rotation === 2 && step.node === "proxycl2" && step.id === "authkeys-sign"
+        ? { ...step, create: `sleep 3\n${step.create}` }
+        : step;
     for (const rotation of [1, 2, 4]) {
-      const results = applyPlan(labOf(withValue(values, "authkeysRotation", String(rotation))));
+      const results = applyPlan(labOf(withValue(values, "authkeysRotation", String(rotation))), {
+        upgrade: late(rotation),
+      });
       expect([rotation, ranIds(results)]).toEqual([rotation, authkeysSteps]);
       expect([rotation, changedIds(results)]).toEqual([rotation, authkeysSteps]);
+      if (rotation === 2) {
+        const said = (node: string) =>
+          results.find((r) => r.node === node && r.id === "authkeys-sign")?.said;
+        expect(said("proxycl1")).toMatch(/switched on its own after 10 s/);
+        expect(said("proxycl2")).toMatch(/switched with proxycl1/);
+      }
       const slot = rotation + 1;
       for (const node of probe.nodes) {
         const keys = probe.onNode(node.name, "grep -v '^#' /etc/ha.d/authkeys");
