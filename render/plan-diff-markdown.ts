@@ -21,17 +21,37 @@ export const commentMarker = (stack: string) => `<!-- hacluster-diff stack=${sta
 /**
  * The diff as a pull-request comment: a summary, each node's unified diff collapsed under its
  * name, then the steps in run order as a table. Diffs too long for a comment are cut, longest
- * first, with a word on how to see them whole.
+ * first, with a word on how to see them whole. Past that (thousands of files or steps), each node
+ * is a line and the table keeps the rows that fit: a cut never falls inside a block, which would
+ * leave the rest of the page collapsed or fenced.
  */
 export function diffAsMarkdown(diff: StackDiff, sides: DiffSides): string {
   for (const linesPerFile of [Infinity, 200, 40, 0]) {
-    const text = render(diff, sides, linesPerFile);
+    const text = render(diff, sides, { linesPerFile, nodeDiffs: true });
     if (text.length <= commentLimit) return text;
   }
-  return render(diff, sides, 0).slice(0, commentLimit);
+  const steps = diff.steps.length;
+  let fitting = steps;
+  let text = render(diff, sides, { linesPerFile: 0, nodeDiffs: false, steps: fitting });
+  while (text.length > commentLimit && fitting > 0) {
+    // Rows are of like length: the share that fits, less one so that the loop ends.
+    fitting = Math.min(fitting - 1, Math.floor((fitting * commentLimit) / text.length));
+    text = render(diff, sides, { linesPerFile: 0, nodeDiffs: false, steps: fitting });
+  }
+  return text;
 }
 
-function render(diff: StackDiff, sides: DiffSides, linesPerFile: number): string {
+interface Fit {
+  /** Lines of each file's diff shown; the rest is counted. */
+  readonly linesPerFile: number;
+  /** Each node's diff collapsed under its name, or only a line per node. */
+  readonly nodeDiffs: boolean;
+  /** Rows of the steps' table shown; the rest is counted. */
+  readonly steps?: number;
+}
+
+function render(diff: StackDiff, sides: DiffSides, fit: Fit): string {
+  const { linesPerFile } = fit;
   const title = hasChanges(diff) ? summaryWords(diff) : "no changes";
   const out = [
     commentMarker(sides.stack),
@@ -49,6 +69,12 @@ function render(diff: StackDiff, sides: DiffSides, linesPerFile: number): string
   const nodes = [...new Set(diff.files.map((f) => f.node))];
   for (const node of nodes) {
     const changes = diff.files.filter((f) => f.node === node);
+    if (!fit.nodeDiffs) {
+      out.push(
+        `- **${escapeHtml(node)}**: ${count(changes.length, "file")}, too many to show here: run \`npm run diff -- --stack ${sides.stack}\``,
+      );
+      continue;
+    }
     const paths = changes.map((c) => `<code>${escapeHtml(c.path)}</code>`).join(", ");
     out.push(
       `<details><summary><b>${escapeHtml(node)}</b>: ${count(changes.length, "file")} (${paths})</summary>`,
@@ -62,17 +88,25 @@ function render(diff: StackDiff, sides: DiffSides, linesPerFile: number): string
       "",
     );
   }
+  if (!fit.nodeDiffs && nodes.length > 0) out.push("");
   if (diff.steps.length > 0) {
+    const shown = diff.steps.slice(0, fit.steps ?? diff.steps.length);
     out.push(
       "**Steps that will run**, in an order the engine could run them:",
       "",
       "| # | action | step | why | what it does to the running cluster |",
       "| ---: | --- | --- | --- | --- |",
-      ...diff.steps.map(
+      ...shown.map(
         (run, i) =>
           `| ${i + 1} | \`${actionWords[run.action]}\` | \`${resourceName(run)}\` | ${cell(stepWhy(run))} | ${run.impact && run.runs ? `⚠️ ${cell(run.impact)}` : ""} |`,
       ),
       "",
+      ...(shown.length < diff.steps.length
+        ? [
+            `… ${count(diff.steps.length - shown.length, "more step")}: run \`npm run diff -- --stack ${sides.stack}\` to see them all`,
+            "",
+          ]
+        : []),
     );
   }
   return out.join("\n");

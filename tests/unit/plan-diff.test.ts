@@ -225,6 +225,41 @@ describe("a change to the prod stack", () => {
     expect(markdown.length).toBeLessThan(65536);
     expect(markdown).toContain("run `npm run diff` to see them all");
   });
+
+  it("with thousands of files and steps, is cut between blocks and rows, never inside one", () => {
+    const file = (i: number, content: string) => ({
+      path: `/etc/hacluster-test/a-rather-long-directory-name/file-${i}.conf`,
+      mode: "0644",
+      owner: "root",
+      group: "root",
+      secret: false,
+      content,
+    });
+    const nodes = (content: string) =>
+      ["proxycl1", "proxycl2"].map((name) => ({
+        name,
+        files: Array.from({ length: 1500 }, (_, i) => file(i, `${content} ${i}\n`)),
+      }));
+    const steps = (version: string) =>
+      ["proxycl1", "proxycl2"].map((node) =>
+        Array.from({ length: 1500 }, (_, i) => step(node, `step-${i}`, { create: version })),
+      );
+    const base: Rendered = { state: "rendered", nodes: nodes("before"), plan: steps("1") };
+    const head: Rendered = { state: "rendered", nodes: nodes("after"), plan: steps("2") };
+    const markdown = diffAsMarkdown(diffStacks(base, head), sides);
+    expect(markdown.length).toBeLessThanOrEqual(60_000);
+    const lines = markdown.split("\n");
+    expect(lines.filter((l) => l.startsWith("<details>")).length).toBe(
+      lines.filter((l) => l === "</details>").length,
+    );
+    expect(lines.filter((l) => /^```/.test(l)).length % 2).toBe(0);
+    expect(lines.filter((l) => l.startsWith("| ")).every((l) => l.endsWith(" |"))).toBe(true);
+    expect(markdown).toContain("- **proxycl1**: 1500 files, too many to show here");
+    expect(markdown).toMatch(
+      /… \d+ more steps: run `npm run diff -- --stack prod` to see them all/,
+    );
+    expect(lines[lines.length - 1]).toBe("");
+  });
 });
 
 describe("unifiedDiff", () => {
