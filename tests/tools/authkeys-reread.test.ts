@@ -81,3 +81,52 @@ it("ends a stage re-run after a run cut short past its reload, heartbeat having 
   expect(run.stdout.trimEnd().split("\n").pop()).toMatch(/heartbeat reloaded, keys reread/);
   expect(node.must("find /var/lib/hacluster/pending -type f")).toBe("");
 });
+
+/**
+ * What heartbeat 3.0.6 logs for each packet its peer signed with a key it does not sign with
+ * itself (copied from the lab's log, the tokens changed), as `slot` from `src`.
+ */
+const rejected = (src: string, slot: number) =>
+  [
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: authtoken does not match, authtoken=df6b86a508f35f0978f301ccda3034b29fe151fe, authstr=704b29d63b8adedaa4fee496522df1c78c4a5b1e`,
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: netstring authentication failed, s=###`,
+    `42:${slot} df6b86a508f35f0978f301ccda3034b29fe151fe,, autotoken=${slot} df6b86a508f35f0978f301ccda3034b29fe151fe,`,
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: MSG: Dumping message with 12 fields`,
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: MSG[0] : [t=status]`,
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: MSG[4] : [src=${src}]`,
+    `Nov 25 11:07:59 proxycl1 heartbeat: [1030]: ERROR: MSG[11] : [auth=${slot} 973c245b56969566d5b77d23aa6ce1b6ec859fa7]`,
+    "",
+  ].join("\n");
+
+/** Runs a rotation's sign stage while, 2 s in, `lines` reach heartbeat's log; what it said. */
+function signWhileLogged(rotation: number, lines: string): string {
+  const [accept, sign, final] = stagesOf(rotation);
+  node.must(accept.create, accept.stdin);
+  const b64 = Buffer.from(lines).toString("base64");
+  const said = node
+    .must(
+      `(sleep 2; echo ${b64} | base64 -d >>/var/log/ha-log) </dev/null >/dev/null 2>&1 &\n${sign.create}`,
+      sign.stdin,
+    )
+    .trimEnd()
+    .split("\n")
+    .pop()!;
+  node.must(final.create, final.stdin);
+  return said;
+}
+
+it("switches to the new key with its peer: at once when the peer's packets signed with it are rejected", () => {
+  // Rotation 3 signs with slot 4; the peer, proxycl2, now signs with it.
+  expect(signWhileLogged(3, rejected("proxycl2", 4))).toMatch(
+    /keys reread; signs with the new key, switched with proxycl2\)$/,
+  );
+});
+
+it("does not take another slot, another sender or the ping node for its peer switching", () => {
+  // Rotation 10 signs with slot 11: the peer's slot 1, and the ping node's slot 11, are not it.
+  const lines = rejected("proxycl2", 1) + rejected("172.16.250.254", 11) + rejected("proxycl9", 11);
+  expect(signWhileLogged(10, lines)).toMatch(
+    /keys reread; signs with the new key, switched on its own after 10 s\)$/,
+  );
+  expect(node.must("grep -v '^#' /etc/ha.d/authkeys")).toBe(`auth 11\n11 sha1 ${keyOf(10)}\n`);
+});
