@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { projectDir } from "../support/stacks";
@@ -186,5 +187,127 @@ describe("the workflows", () => {
       .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
       .sort();
     expect(listed).toEqual(files);
+  });
+});
+
+/**
+ * The drift job's own shell, run with `bash -e` as GitHub runs it, against a stub `pulumi` and a
+ * stub `gh` (which applies its `--jq` with the real jq) in a scratch folder.
+ */
+describe("the drift check", () => {
+  const drift = workflow("deploy.yml").jobs.drift.steps;
+  const script = (name: string) => drift.find((s) => s.name?.startsWith(name))!.run!;
+  const stubs: Record<string, string> = {
+    pulumi: [
+      "#!/bin/bash",
+      'case "$1" in refresh) out=$STUB_REFRESH ;; *) out=$STUB_PREVIEW ;; esac',
+      'case "$out" in',
+      '  same) echo "Resources: 80 unchanged" ;;',
+      '  drift) echo "~ proxycl1-ha-cf update"; echo "error: no changes were expected but changes occurred"; exit 255 ;;',
+      '  broken) echo "error: could not connect to the backend"; exit 255 ;;',
+      "esac",
+    ].join("\n"),
+    gh: [
+      "#!/bin/bash",
+      'echo "$*" >>"$CALLS"',
+      'if [ "$1 $2" = "issue list" ]; then',
+      '  while [ "$1" != --jq ]; do shift; done',
+      '  echo "$STUB_ISSUES" | jq -r "$2"',
+      "fi",
+    ].join("\n"),
+  };
+
+  function run(
+    names: string[],
+    env: Record<string, string>,
+  ): { outputs: Record<string, string>; calls: string[]; status: number } {
+    const dir = mkdtempSync(join(tmpdir(), "hacluster-drift-"));
+    try {
+      mkdirSync(join(dir, "bin"));
+      for (const [name, body] of Object.entries(stubs))
+        writeFileSync(join(dir, "bin", name), body, { mode: 0o755 });
+      writeFileSync(join(dir, "calls"), "");
+      writeFileSync(join(dir, "output"), "");
+      let status = 0;
+      for (const name of names) {
+        const ran = spawnSync("bash", ["-e", "-c", script(name)], {
+          cwd: dir,
+          encoding: "utf8",
+          env: {
+            PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+            GITHUB_OUTPUT: join(dir, "output"),
+            CALLS: join(dir, "calls"),
+            STACK: "prod",
+            REPO: "example/hacluster",
+            RUN_URL: "https://github.example/run/1",
+            STUB_ISSUES: "[]",
+            ...env,
+          },
+        });
+        status = ran.status ?? 1;
+        if (status !== 0) break;
+      }
+      const outputs = Object.fromEntries(
+        readFileSync(join(dir, "output"), "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split("=") as [string, string]),
+      );
+      const calls = readFileSync(join(dir, "calls"), "utf8").split("\n").filter(Boolean);
+      return { outputs, calls, status };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const check = "Compare the stack's state";
+  const issue = "Open or update the drift issue";
+
+  it("tells drift from a check that could not run", () => {
+    expect(run([check], { STUB_REFRESH: "same", STUB_PREVIEW: "same" }).outputs).toEqual({
+      drifted: "false",
+      failed: "false",
+    });
+    expect(run([check], { STUB_REFRESH: "drift", STUB_PREVIEW: "same" }).outputs).toEqual({
+      drifted: "true",
+      failed: "false",
+    });
+    expect(run([check], { STUB_REFRESH: "same", STUB_PREVIEW: "drift" }).outputs.drifted).toBe(
+      "true",
+    );
+    expect(run([check], { STUB_REFRESH: "broken", STUB_PREVIEW: "same" }).outputs).toEqual({
+      drifted: "false",
+      failed: "true",
+    });
+  });
+
+  it("comments on the bot's own open drift issue, never on a person's of the same title", () => {
+    const issues = JSON.stringify([
+      { number: 3, title: "Drift on stack prod", author: { login: "someone" } },
+      { number: 7, title: "Drift on stack prod", author: { login: "app/github-actions" } },
+      { number: 9, title: "Drift on stack lab", author: { login: "app/github-actions" } },
+    ]);
+    const { calls, status } = run([check, issue], {
+      STUB_REFRESH: "drift",
+      STUB_PREVIEW: "same",
+      STUB_ISSUES: issues,
+    });
+    expect(status).toBe(0);
+    expect(calls[1]).toBe("issue comment 7 --repo example/hacluster --body-file issue.md");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("opens an issue where the bot has none open for the stack", () => {
+    const issues = JSON.stringify([
+      { number: 3, title: "Drift on stack prod", author: { login: "someone" } },
+    ]);
+    const { calls } = run([check, issue], {
+      STUB_REFRESH: "drift",
+      STUB_PREVIEW: "same",
+      STUB_ISSUES: issues,
+    });
+    expect(calls[1]).toBe(
+      "issue create --repo example/hacluster --title Drift on stack prod --body-file issue.md",
+    );
   });
 });
