@@ -5,6 +5,7 @@ import { authkeysIndex, NodeFile, Reader } from "./node-file";
 import { remoteFileScripts } from "./remote-file-scripts";
 import {
   heartbeatEnvironmentHook,
+  heartbeatHangup,
   heartbeatEnvironmentRemoved,
   ipmiHeartbeatReload,
   usesIpmi,
@@ -24,9 +25,10 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
     usesIpmi(c)
       ? ipmiHeartbeatReload()
       : 'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
-  "heartbeat-keys": (f, c) =>
+  // Authkeys alone changed: no config for `heartbeat -r` to check first, only its signal to send.
+  "heartbeat-keys": (_f, c) =>
     renderTemplate("steps/authkeys-reread.sh.mustache", {
-      reload: rereads.heartbeat(f, c),
+      reload: usesIpmi(c) ? ipmiHeartbeatReload('kill -HUP "$pid"') : heartbeatHangup,
       logfile: c.config.heartbeat.logfile,
     }),
   "heartbeat-environment": () => heartbeatEnvironmentHook(),
@@ -99,10 +101,12 @@ export function fingerprintCommand(file: Pick<NodeFile, "kind" | "secret" | "sec
 export type AuthkeysStage = "accept" | "sign";
 
 /**
- * How long a sign stage waits for its peer's to switch first. The engine starts both nodes'
- * sign stages together; the window absorbs the difference between their SSH sessions.
+ * When both nodes' sign stages switch: the first multiple of `grid` seconds on the clock at least
+ * `lead` seconds after the stage began. The engine starts the two stages together; the lead
+ * covers the difference between their SSH sessions, so that a peer's stage has begun, and follows,
+ * when the other's mark comes first.
  */
-export const authkeysSwitchWindowSeconds = 10;
+export const authkeysSwitch = { lead: 5, grid: 10 } as const;
 
 function signSwitch(cluster: Cluster, node: ClusterNode) {
   const peer = cluster.nodes.find((n) => n.name !== node.name)!;
@@ -110,7 +114,8 @@ function signSwitch(cluster: Cluster, node: ClusterNode) {
     peer: peer.name,
     slot: authkeysIndex(cluster.config.authkeysRotation),
     logfile: cluster.config.heartbeat.logfile,
-    switchWindow: authkeysSwitchWindowSeconds,
+    switchLead: authkeysSwitch.lead,
+    switchGrid: authkeysSwitch.grid,
   };
 }
 

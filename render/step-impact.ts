@@ -27,7 +27,8 @@ const deleteImpacts: Readonly<Record<string, string>> = {
  */
 const rereadImpacts: Readonly<Record<Reader, string | undefined>> = {
   heartbeat: "heartbeat rereads its configuration (`heartbeat -r`) where it runs",
-  "heartbeat-keys": "heartbeat rereads its keys (`heartbeat -r`) where it runs",
+  "heartbeat-keys":
+    "heartbeat rereads its keys (SIGHUP, the signal of `heartbeat -r`) where it runs",
   drbd: "runs `drbdadm adjust` on the running DRBD resource",
   named: "named reloads (`rndc reload`)",
   squid: "squid reconfigures (SIGHUP, as `squid -k reconfigure` sends)",

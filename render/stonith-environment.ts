@@ -61,7 +61,9 @@ const restartAdvice =
  * starts with `hacluster: `: the RemoteFile provider shows such lines even for a file holding a
  * secret, whose other output it withholds.
  */
-export function ipmiHeartbeatReload(): string {
+export function ipmiHeartbeatReload(
+  reload = `env ${stonithEnvironment} /usr/libexec/heartbeat/heartbeat -r >/dev/null`,
+): string {
   return `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then
 ${readRunningEnvironment}
 if [ "$env_ok" != yes ]; then
@@ -73,10 +75,22 @@ if [ "$env_ok" != yes ]; then
   echo "hacluster: $(uname -n): $why; reloading it into external/ipmi would hand ipmitool the BMC password on its command line (-P, which ps shows), so nothing was reloaded. Fix: ${restartAdvice}" >&2
   exit 1
 fi
-env ${stonithEnvironment} /usr/libexec/heartbeat/heartbeat -r >/dev/null
+${reload}
 did="heartbeat reloaded"
 fi`;
 }
+
+/**
+ * The signal `heartbeat -r` sends the running daemon once it has parsed every config file, sent
+ * at once: on a slow node that parsing took 2 to 3 s, a varying delay that would part the two
+ * nodes' switches of signing key. Only to a process named heartbeat, the one its pid file names.
+ */
+export const heartbeatHangup = `pid=''
+{ read -r pid </var/run/heartbeat.pid; } 2>/dev/null || true
+case "$pid" in
+  ''|*[!0-9]*) ;;
+  *) if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = heartbeat ] && kill -HUP "$pid" 2>/dev/null; then did="heartbeat reloaded"; fi ;;
+esac`;
 
 /**
  * After heartbeat's environment files changed: systemd rereads its units, and a heartbeat that

@@ -52,6 +52,11 @@ beforeAll(async () => {
   await logShows(0, /Configuration validated\. Starting heartbeat/);
   // Up, its peer declared dead after initdead, and its resources taken: a reload is handled now.
   await logShows(0, /local resource transition completed/);
+  // A sign stage switches only with its peer up: this node's peer never answers, so heartbeat's
+  // own account of it is replaced, in the node's mount namespace, by one that says it is up.
+  node.must(
+    "printf '#!/bin/sh\\necho active\\n' >/run/cl_status-peer-up && chmod 755 /run/cl_status-peer-up && mount --bind /run/cl_status-peer-up \"$(command -v cl_status)\"",
+  );
 });
 afterAll(() => node?.stop());
 
@@ -126,7 +131,25 @@ it("does not take another slot, another sender or the ping node for its peer swi
   // Rotation 10 signs with slot 11: the peer's slot 1, and the ping node's slot 11, are not it.
   const lines = rejected("proxycl2", 1) + rejected("172.16.250.254", 11) + rejected("proxycl9", 11);
   expect(signWhileLogged(10, lines)).toMatch(
-    /keys reread; signs with the new key, switched on its own after 10 s\)$/,
+    /keys reread; signs with the new key, switched on its own at \d\d:\d\d:\d\d\)$/,
   );
   expect(node.must("grep -v '^#' /etc/ha.d/authkeys")).toBe(`auth 11\n11 sha1 ${keyOf(10)}\n`);
+});
+
+it("keeps signing with its key, changing nothing, while heartbeat sees its peer down", () => {
+  node.must('umount "$(command -v cl_status)"');
+  expect(node.run("cl_status nodestatus proxycl2").stdout.trim()).toBe("dead");
+  const before = node.must("cat /etc/ha.d/authkeys");
+  const [accept, sign] = stagesOf(11);
+  node.must(accept.create, accept.stdin);
+  const accepted = node.must("cat /etc/ha.d/authkeys");
+  const run = node.run(sign.create, sign.stdin);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain(
+    "keeps signing with its current key: its heartbeat sees proxycl2 as dead, and the two nodes must switch together",
+  );
+  expect(node.must("cat /etc/ha.d/authkeys")).toBe(accepted);
+  expect(node.must("grep '^auth' /etc/ha.d/authkeys")).toBe(
+    before.split("\n").find((l) => l.startsWith("auth"))! + "\n",
+  );
 });

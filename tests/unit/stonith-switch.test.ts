@@ -5,6 +5,7 @@
  * against a real heartbeat in tests/tools/stonith-switch.test.ts.
  */
 import { planSteps } from "../../render/plan";
+import { heartbeatHangup } from "../../render/stonith-environment";
 import { Step, stepKey } from "../../render/step";
 import { ipmiCluster } from "../support/ipmi";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
@@ -87,7 +88,10 @@ describe("switching between meatware and external/ipmi", () => {
   });
 
   it("reloads heartbeat into external/ipmi only where it runs with passwd_method=env", () => {
-    const reloading = ipmi.flat().filter((s) => s.create.includes("heartbeat -r"));
+    const reloads = (s: Step) =>
+      s.create.includes("/usr/libexec/heartbeat/heartbeat -r") ||
+      s.create.includes('kill -HUP "$pid"');
+    const reloading = ipmi.flat().filter(reloads);
     expect(reloading.map((s) => s.id).sort()).toEqual(
       [
         "authkeys",
@@ -100,10 +104,11 @@ describe("switching between meatware and external/ipmi", () => {
       ].flatMap((id) => [id, id]),
     );
     for (const s of reloading) {
-      expect([s.id, s.create]).toEqual([
-        s.id,
-        expect.stringContaining("env passwd_method=env /usr/libexec/heartbeat/heartbeat -r"),
-      ]);
+      // Authkeys alone changed: the reload signal itself, once the environment is checked.
+      const reload = s.id.startsWith("authkeys")
+        ? 'kill -HUP "$pid"'
+        : "env passwd_method=env /usr/libexec/heartbeat/heartbeat -r";
+      expect([s.id, s.create]).toEqual([s.id, expect.stringContaining(reload)]);
       // The pid file pads its number with blanks: read, not $(cat).
       expect(s.create).toContain("{ read -r pid </var/run/heartbeat.pid; } 2>/dev/null");
       expect(s.create).toContain(`grep -qx 'passwd_method=env'`);
@@ -116,10 +121,16 @@ describe("switching between meatware and external/ipmi", () => {
 
   it("reloads heartbeat as before with every other plugin", () => {
     for (const plan of [meatware, prod]) {
-      const reloading = plan.flat().filter((s) => s.create.includes("heartbeat -r"));
-      expect(reloading.length).toBeGreaterThan(10);
+      const reloading = plan
+        .flat()
+        .filter((s) => s.create.includes("/usr/libexec/heartbeat/heartbeat -r"));
+      expect(reloading.length).toBeGreaterThan(5);
       for (const s of reloading)
         expect([s.id, s.create.includes(plainReload)]).toEqual([s.id, true]);
+      const keys = plan.flat().filter((s) => s.id.startsWith("authkeys"));
+      expect(keys).toHaveLength(6);
+      for (const s of keys)
+        expect([s.id, s.create.includes(heartbeatHangup)]).toEqual([s.id, true]);
       expect(plan.flat().filter((s) => s.create.includes("passwd_method"))).toEqual([]);
     }
   });
