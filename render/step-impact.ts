@@ -12,6 +12,8 @@ const stepImpacts: Readonly<Record<string, string>> = {
   relocate: "stops a service to move its data onto the replicated volume, then starts it",
   "heartbeat-start":
     "starts heartbeat where it is not running: the preferred node takes the VIP, the volume and the services",
+  "authkeys-sign":
+    "heartbeat signs with the new key, switching with its peer at one mark on the clock (5 to 15 s after the step begins; refused unless heartbeat sees the peer active)",
 };
 
 /** What a step's delete does to the running cluster, where that is more than removing a file. */
@@ -50,8 +52,10 @@ export function impactOf(
   part: "run" | "delete",
 ): string | undefined {
   if (part === "delete") return own(deleteImpacts, step.id);
+  // A step's own impact first: a file step that does more than its reader's reread.
+  if (Object.hasOwn(stepImpacts, step.id)) return stepImpacts[step.id];
   if (step.readBy !== undefined) return own(rereadImpacts, step.readBy);
-  return own(stepImpacts, step.id);
+  return undefined;
 }
 
 function own(table: Readonly<Record<string, string | undefined>>, key: string): string | undefined {
