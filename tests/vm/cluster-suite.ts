@@ -461,7 +461,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       const victim = otherNode(survivor);
       // Fencing off, at run time only: `drbdadm adjust` puts the configured policy back.
       for (const n of vmNodes) on(n.name, `drbdadm disk-options --fencing=dont-care ${resource}`);
-      on(victim, "systemctl stop heartbeat");
+      // Heartbeat keeps running on both (the LAN and serial links hold): the runbook stops it.
       cut(victim, ["crossover"]);
       try {
         await until(() => (drbdState(victim)?.cs === "WFConnection" ? true : undefined), 60_000);
@@ -495,6 +495,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(await until(() => drbdWhole() || undefined, 300_000, 2000)).toBe(true);
       const restart = sshToVm(victim, "bash -e", runbook("split-brain-victim-after"), 120_000);
       expect(restart).toMatchObject({ status: 0 });
+      // The test's own undo: the configured fencing policy back (it set dont-care above).
       for (const n of vmNodes) on(n.name, `drbdadm adjust ${resource}`);
 
       expect(await settle()).toBe(survivor);
