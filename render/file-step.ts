@@ -7,6 +7,7 @@ import {
   heartbeatEnvironmentHook,
   heartbeatHangup,
   heartbeatEnvironmentRemoved,
+  ipmiEnvironmentCheck,
   ipmiHeartbeatReload,
   usesIpmi,
 } from "./stonith-environment";
@@ -27,10 +28,7 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
       : 'if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then /usr/libexec/heartbeat/heartbeat -r >/dev/null; did="heartbeat reloaded"; fi',
   // Authkeys alone changed: no config for `heartbeat -r` to check first, only its signal to send.
   "heartbeat-keys": (_f, c) =>
-    renderTemplate("steps/authkeys-reread.sh.mustache", {
-      reload: usesIpmi(c) ? ipmiHeartbeatReload('kill -HUP "$pid"') : heartbeatHangup,
-      logfile: c.config.heartbeat.logfile,
-    }),
+    authkeysReread(c, usesIpmi(c) ? ipmiHeartbeatReload('kill -HUP "$pid"') : heartbeatHangup),
   "heartbeat-environment": () => heartbeatEnvironmentHook(),
   drbd: (_f, c) =>
     `if drbdadm role '${c.config.drbd.resource}' >/dev/null 2>&1; then drbdadm adjust '${c.config.drbd.resource}'; did="adjusted"; fi`,
@@ -56,6 +54,13 @@ const rereads: Record<Reader, (file: NodeFile, cluster: Cluster) => string> = {
   timesyncd: () =>
     'if [ -d /run/systemd/system ] && systemctl cat systemd-timesyncd >/dev/null 2>&1; then systemctl enable --quiet systemd-timesyncd; systemctl restart systemd-timesyncd; did="timesyncd restarted"; else did="not used: another time daemon keeps the time here"; fi',
 };
+
+function authkeysReread(cluster: Cluster, reload: string): string {
+  return renderTemplate("steps/authkeys-reread.sh.mustache", {
+    reload,
+    logfile: cluster.config.heartbeat.logfile,
+  });
+}
 
 /** What a file step's delete runs once it removed its file, by who reads the file. */
 const afterRemoves: Partial<Record<Reader, string>> = {
@@ -116,6 +121,7 @@ function signSwitch(cluster: Cluster, node: ClusterNode) {
     logfile: cluster.config.heartbeat.logfile,
     switchLead: authkeysSwitch.lead,
     switchGrid: authkeysSwitch.grid,
+    preflight: usesIpmi(cluster) ? ipmiEnvironmentCheck : "",
   };
 }
 
@@ -135,9 +141,15 @@ export function fileStep(
   options: FileStepOptions = {},
 ): Step {
   const id = options.id ?? file.id;
-  const afterWriteCommand = file.readBy ? rereads[file.readBy](file, cluster) : undefined;
-  const fingerprint = fingerprintOf(file);
   const stage = options.authkeysStage;
+  // A sign stage checks heartbeat's environment before its moment to switch: then only the signal.
+  const afterWriteCommand =
+    stage === "sign"
+      ? authkeysReread(cluster, heartbeatHangup)
+      : file.readBy
+        ? rereads[file.readBy](file, cluster)
+        : undefined;
+  const fingerprint = fingerprintOf(file);
   const mountPoint = cluster.config.drbd.mountPoint;
   if (stage === undefined) {
     // A file a refresh reads back: the very scripts its RemoteFile runs, for the lab and drift too.
@@ -206,6 +218,7 @@ export function fileStep(
     authkeysWrite: true,
     authkeysStage: {
       accept: stage === "accept",
+      peer: cluster.nodes.find((n) => n.name !== node.name)!.name,
       sign: stage === "sign" ? signSwitch(cluster, node) : false,
       rotation: cluster.config.authkeysRotation,
       nextRotation: cluster.config.authkeysRotation + 1,

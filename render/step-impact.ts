@@ -13,7 +13,7 @@ const stepImpacts: Readonly<Record<string, string>> = {
   "heartbeat-start":
     "starts heartbeat where it is not running: the preferred node takes the VIP, the volume and the services",
   "authkeys-sign":
-    "heartbeat signs with the new key, switching with its peer at one mark on the clock (5 to 15 s after the step begins; refused unless heartbeat sees the peer active)",
+    "heartbeat signs with the new key, switching with its peer at one mark on the clock (5 to 15 s after the step begins; the accept stage before it stops the rotation unless heartbeat sees the peer active)",
 };
 
 /** What a step's delete does to the running cluster, where that is more than removing a file. */

@@ -51,6 +51,18 @@ esac`;
 const restartAdvice =
   "restart heartbeat on the standby node (systemctl restart heartbeat), run /usr/share/heartbeat/hb_standby on the node that holds the services so that the standby node takes them, restart heartbeat on that node too, then run pulumi up again";
 
+/** Exits, saying why, unless the running heartbeat holds the plugin's environment. */
+const environmentRefusal = `${readRunningEnvironment}
+if [ "$env_ok" != yes ]; then
+  if [ "$env_ok" = no ]; then
+    why="heartbeat (pid $pid) runs without ${stonithEnvironment} in its environment (it was started before the switch to external/ipmi)"
+  else
+    why="heartbeat runs, but whether its environment holds ${stonithEnvironment} cannot be told (its pid file /var/run/heartbeat.pid names \${pid:-no process}, and no program it started, such as dopd, shows its environment)"
+  fi
+  echo "hacluster: $(uname -n): $why; reloading it into external/ipmi would hand ipmitool the BMC password on its command line (-P, which ps shows), so nothing was reloaded. Fix: ${restartAdvice}" >&2
+  exit 1
+fi`;
+
 /**
  * The reread of a heartbeat file in a cluster fenced through BMCs. `heartbeat -r` makes the
  * running daemon re-execute itself with the environment it was started with: one started
@@ -65,20 +77,19 @@ export function ipmiHeartbeatReload(
   reload = `env ${stonithEnvironment} /usr/libexec/heartbeat/heartbeat -r >/dev/null`,
 ): string {
   return `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then
-${readRunningEnvironment}
-if [ "$env_ok" != yes ]; then
-  if [ "$env_ok" = no ]; then
-    why="heartbeat (pid $pid) runs without ${stonithEnvironment} in its environment (it was started before the switch to external/ipmi)"
-  else
-    why="heartbeat runs, but whether its environment holds ${stonithEnvironment} cannot be told (its pid file /var/run/heartbeat.pid names \${pid:-no process}, and no program it started, such as dopd, shows its environment)"
-  fi
-  echo "hacluster: $(uname -n): $why; reloading it into external/ipmi would hand ipmitool the BMC password on its command line (-P, which ps shows), so nothing was reloaded. Fix: ${restartAdvice}" >&2
-  exit 1
-fi
+${environmentRefusal}
 ${reload}
 did="heartbeat reloaded"
 fi`;
 }
+
+/**
+ * The same refusal alone, before a step changes anything: an authkeys sign stage runs it before
+ * it waits for its moment to switch, so that the switch itself is only a signal.
+ */
+export const ipmiEnvironmentCheck = `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then
+${environmentRefusal}
+fi`;
 
 /**
  * The signal `heartbeat -r` sends the running daemon once it has parsed every config file, sent
@@ -90,7 +101,11 @@ export const heartbeatHangup = `pid=''
 case "$pid" in
   ''|*[!0-9]*) ;;
   *) if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = heartbeat ] && kill -HUP "$pid" 2>/dev/null; then did="heartbeat reloaded"; fi ;;
-esac`;
+esac
+if [ "$did" != "heartbeat reloaded" ] && pgrep -x heartbeat >/dev/null; then
+  echo "hacluster: heartbeat runs on $(uname -n) but its pid file /var/run/heartbeat.pid names \${pid:-no process}: it was not told to reread its keys. Look at the file, then run pulumi up again" >&2
+  exit 1
+fi`;
 
 /**
  * After heartbeat's environment files changed: systemd rereads its units, and a heartbeat that

@@ -36,7 +36,7 @@ beforeEach(() => {
   writeFileSync(join(dir, "reconnect"), script, { mode: 0o755 });
   writeFileSync(
     join(dir, "bin", "drbdadm"),
-    `#!/bin/sh\necho "drbdadm $*" >>${dir}/calls\ncase "$1" in cstate) cat ${dir}/cstate ;; sh-minor) echo 0 ;; esac\n`,
+    `#!/bin/sh\necho "drbdadm $*" >>${dir}/calls\ncase "$1" in cstate) cat ${dir}/cstate ;; sh-minor) cat ${dir}/minor ;; esac\n`,
     { mode: 0o755 },
   );
   writeFileSync(join(dir, "bin", "logger"), `#!/bin/sh\necho "logger $*" >>${dir}/calls\n`, {
@@ -46,8 +46,9 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One run of the job with DRBD in `cstate`, `oos` KiB left; what it said and called. */
-function run(cstate: string, oos: number): { said: string; calls: string[] } {
+function run(cstate: string, oos: number, minor = 0): { said: string; calls: string[] } {
   writeFileSync(join(dir, "cstate"), `${cstate}\n`);
+  writeFileSync(join(dir, "minor"), `${minor}\n`);
   mkdirSync(join(dir, "proc"), { recursive: true });
   writeFileSync(join(dir, "proc", "drbd"), procDrbd(cstate, oos));
   writeFileSync(join(dir, "calls"), "");
@@ -95,4 +96,24 @@ it("leaves a resync that is still copying alone, and forgets a stall that ended"
   expect(run("SyncSource", 52).said).toBe("unchanged: r0 is SyncSource, 52 KiB left");
   expect(run("SyncSource", 0).calls).toEqual([]);
   expect(run("SyncTarget", 1024).calls).toEqual([]);
+});
+
+it("reads the resource's own minor, not the first one /proc/drbd lists", () => {
+  // Minor 1 still copies 4096 KiB: not stalled, whatever minor 0 shows.
+  expect(run("SyncTarget", 0, 1).said).toBe("unchanged: r0 is SyncTarget, 4096 KiB left");
+  expect(run("SyncTarget", 0, 1).calls).toEqual([]);
+});
+
+it("counts two sightings in a row only: a StandAlone or another state between starts again", () => {
+  expect(run("SyncSource", 0).calls).toEqual([]);
+  expect(run("StandAlone", 0).calls).toEqual([
+    "drbdadm connect r0",
+    expect.stringMatching(/^logger /),
+  ]);
+  expect(run("SyncSource", 0).calls).toEqual([]);
+  expect(run("SyncTarget", 0).calls).toEqual([]);
+  expect(run("SyncTarget", 0).calls.slice(0, 2)).toEqual([
+    "drbdadm disconnect r0",
+    "drbdadm connect r0",
+  ]);
 });
