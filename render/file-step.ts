@@ -7,7 +7,7 @@ import {
   heartbeatEnvironmentHook,
   heartbeatHangup,
   heartbeatEnvironmentRemoved,
-  ipmiEnvironmentCheck,
+  ipmiEnvironmentRefusal,
   ipmiHeartbeatReload,
   usesIpmi,
 } from "./stonith-environment";
@@ -113,15 +113,14 @@ export type AuthkeysStage = "accept" | "sign";
  */
 export const authkeysSwitch = { lead: 5, grid: 10 } as const;
 
-function signSwitch(cluster: Cluster, node: ClusterNode) {
-  const peer = cluster.nodes.find((n) => n.name !== node.name)!;
+/** What a sign stage's switch needs besides the stage's own view (its `peer` among it). */
+function signSwitch(cluster: Cluster) {
   return {
-    peer: peer.name,
     slot: authkeysIndex(cluster.config.authkeysRotation),
     logfile: cluster.config.heartbeat.logfile,
     switchLead: authkeysSwitch.lead,
     switchGrid: authkeysSwitch.grid,
-    preflight: usesIpmi(cluster) ? ipmiEnvironmentCheck : "",
+    preflight: usesIpmi(cluster) ? ipmiEnvironmentRefusal : "",
   };
 }
 
@@ -219,7 +218,7 @@ export function fileStep(
     authkeysStage: {
       accept: stage === "accept",
       peer: cluster.nodes.find((n) => n.name !== node.name)!.name,
-      sign: stage === "sign" ? signSwitch(cluster, node) : false,
+      sign: stage === "sign" ? signSwitch(cluster) : false,
       rotation: cluster.config.authkeysRotation,
       nextRotation: cluster.config.authkeysRotation + 1,
     },

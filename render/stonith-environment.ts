@@ -84,12 +84,11 @@ fi`;
 }
 
 /**
- * The same refusal alone, before a step changes anything: an authkeys sign stage runs it before
- * it waits for its moment to switch, so that the switch itself is only a signal.
+ * The same refusal alone, where heartbeat is known to run, before a step changes anything: an
+ * authkeys sign stage runs it before it waits for its moment to switch, so that the switch itself
+ * is only a signal.
  */
-export const ipmiEnvironmentCheck = `if /usr/libexec/heartbeat/heartbeat -s >/dev/null 2>&1; then
-${environmentRefusal}
-fi`;
+export const ipmiEnvironmentRefusal = environmentRefusal;
 
 /**
  * The signal `heartbeat -r` sends the running daemon once it has parsed every config file, sent
