@@ -3,12 +3,12 @@
  * run after package-lock.json changed. `npm` is a stub here that counts its calls.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../support/scratch";
 
 describe("scripts/node-modules.sh", () => {
-  const clone = mkdtempSync(join(tmpdir(), "hacluster-clone-"));
+  const clone = scratchDir("hacluster-clone-");
   const bin = join(clone, "stub-bin");
   mkdirSync(join(clone, "scripts"));
   mkdirSync(bin);

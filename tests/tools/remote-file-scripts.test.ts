@@ -3,8 +3,7 @@
  * the same checksum as the file steps', whatever the kind of file.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fingerprintCommand } from "../../render/file-step";
 import { relocatedPathScripts } from "../../render/relocated-path-scripts";
@@ -13,6 +12,7 @@ import { fileStep, fingerprintOf } from "../../render/file-step";
 import { finalAuthkeys } from "../../render/node-file";
 import { renderNodeFiles } from "../../render/node-files";
 import { clusterOf } from "../support/stacks";
+import { scratchDir } from "../support/scratch";
 
 const cluster = clusterOf("lab");
 const key = "k".repeat(40);
@@ -32,7 +32,7 @@ const kinds = ["ha-cf", "drbd-config", "authkeys", "hosts", "squid-conf"];
 
 describe("the remote-file scripts", () => {
   it("pass shellcheck, for every kind of file and for relocated paths", () => {
-    const dir = mkdtempSync(join(tmpdir(), "hacluster-remote-file-"));
+    const dir = scratchDir("hacluster-remote-file-");
     const scripts = [
       ...kinds.flatMap((id) => {
         const { write, read, remove } = scriptsOf(id);

@@ -4,12 +4,12 @@
  * is also shown a broken file, so a tool that accepted anything would fail the suite.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NodeFile } from "../../render/node-file";
 import { renderNodeFiles } from "../../render/node-files";
 import { clusterOf, placeholderAuthkeys, stackValues, withValue } from "../support/stacks";
+import { scratchDir } from "../support/scratch";
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, ...env } });
@@ -22,7 +22,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 
 /** Checks a file with a tool; the file is given as a path in a fresh folder. */
 function writeTemp(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "hacluster-tools-")), name);
+  const path = join(scratchDir("hacluster-tools-"), name);
   writeFileSync(path, content);
   return path;
 }
@@ -112,7 +112,7 @@ describe.each(stacks)("stack %s", (_stack, perNode) => {
   });
 
   it("apparmor_parser accepts the local overrides inside Debian's profiles", () => {
-    const base = mkdtempSync(join(tmpdir(), "hacluster-apparmor-"));
+    const base = scratchDir("hacluster-apparmor-");
     cpSync("/etc/apparmor.d", base, { recursive: true });
     // Debian ships squid's profile disabled; the parser would skip it instead of checking it.
     rmSync(join(base, "disable"), { recursive: true, force: true });
@@ -154,7 +154,7 @@ describe("the managed service configs of the lab stack", () => {
   });
 
   it("named-checkconf loads named.conf and its zones in a copy of Debian's /etc/bind", () => {
-    const root = mkdtempSync(join(tmpdir(), "hacluster-named-"));
+    const root = scratchDir("hacluster-named-");
     cpSync("/etc/bind", join(root, "etc", "bind"), { recursive: true });
     cpSync("/usr/share/dns", join(root, "usr", "share", "dns"), { recursive: true });
     mkdirSync(join(root, "var", "cache", "bind"), { recursive: true });
@@ -226,7 +226,7 @@ describe("the checks catch a broken file", () => {
       writeTemp("lr", "/var/log/x {\n  rotate\n  postrotate\n    true\n  endscrip\n}\n"),
     ]);
     expect(lr.status !== 0 || /error/i.test(lr.output)).toBe(true);
-    const base = mkdtempSync(join(tmpdir(), "hacluster-apparmor-"));
+    const base = scratchDir("hacluster-apparmor-");
     cpSync("/etc/apparmor.d", base, { recursive: true });
     writeFileSync(join(base, "local", "usr.sbin.named"), "/replicated/x rwz,\n");
     expect(

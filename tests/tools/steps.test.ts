@@ -3,14 +3,14 @@
  * in a private mount namespace whose /etc, /var/backups and /var/lib are copies in a temp folder.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { planSteps } from "../../render/plan";
 import { remoteCommand, Step } from "../../render/step";
 import { ipmiCluster } from "../support/ipmi";
 import { released } from "../support/release";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
+import { scratchDir } from "../support/scratch";
 
 const key = "k".repeat(40);
 const planOf = (stack: string, values = stackValues(stack), authkey = key) =>
@@ -35,7 +35,7 @@ describe.each([
 ])("the %s stack's steps", (_name, values) => {
   const stack = _name.startsWith("prod") ? "prod" : "lab";
   it("pass shellcheck, create and delete", () => {
-    const dir = mkdtempSync(join(tmpdir(), "hacluster-steps-"));
+    const dir = scratchDir("hacluster-steps-");
     const files: string[] = [];
     for (const step of planOf(stack, values).flat()) {
       for (const [kind, script] of [
@@ -66,7 +66,7 @@ describe.each([
 
 describe("the steps of a stack fenced through BMCs (external/ipmi)", () => {
   it("pass shellcheck and end with a `changed` or `unchanged` line", () => {
-    const dir = mkdtempSync(join(tmpdir(), "hacluster-steps-"));
+    const dir = scratchDir("hacluster-steps-");
     const plan = planSteps(ipmiCluster("lab", stackValues("lab")), key).flat();
     const files = plan.flatMap((step) =>
       [step.create, step.delete].flatMap((script, i) => {
@@ -180,7 +180,7 @@ describe("a reload of heartbeat into external/ipmi", () => {
 
 /** A node's /etc, /var/backups and /var/lib, in a temp folder; scripts run with them mounted. */
 class Sandbox {
-  readonly root = mkdtempSync(join(tmpdir(), "hacluster-node-"));
+  readonly root = scratchDir("hacluster-node-");
   constructor() {
     for (const dir of ["etc", "backups", "lib"]) mkdirSync(join(this.root, dir));
     spawnSync("cp", ["-a", "/etc/.", join(this.root, "etc")]);
@@ -345,7 +345,7 @@ describe("a file step on a node", () => {
     ],
   ])("timesyncd's file %s", (_how, unitExists, said, calls) => {
     const node = new Sandbox();
-    const stubDir = mkdtempSync(join(tmpdir(), "hacluster-stubs-"));
+    const stubDir = scratchDir("hacluster-stubs-");
     writeFileSync(
       join(stubDir, "systemctl"),
       `#!/bin/sh\ncase "$1" in cat) ${unitExists} ;; *) echo "$@" >>${stubDir}/calls ;; esac\n`,
@@ -512,7 +512,7 @@ describe("the DRBD disk guards", () => {
   /** What a stub prints and exits with; or, for a stub that answers by its arguments, its body. */
   type Answer = { readonly out?: string; readonly rc?: number; readonly body?: string };
   const stubs = (answers: Record<string, Answer>) => {
-    const dir = mkdtempSync(join(tmpdir(), "hacluster-stubs-"));
+    const dir = scratchDir("hacluster-stubs-");
     const all: Record<string, Answer> = {
       dd: {},
       findmnt: { rc: 1 },

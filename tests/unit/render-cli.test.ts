@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectDir } from "../support/stacks";
+import { scratchDir } from "../support/scratch";
 
 function render(args: string[]) {
   return spawnSync(
@@ -17,7 +17,7 @@ function render(args: string[]) {
 
 describe("npm run render", () => {
   it("writes every file of every node under OUT/<node>/<path>", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "render-")), "out");
+    const out = join(scratchDir("render-"), "out");
     const result = render(["--stack", "prod", "--out", out]);
     expect(result.status).toBe(0);
     expect(readFileSync(join(out, "proxycl2", "etc", "ha.d", "haresources"), "utf8")).toContain(
@@ -29,7 +29,7 @@ describe("npm run render", () => {
   }, 30000);
 
   it("exits 2 with the list of problems and writes nothing for an invalid stack", () => {
-    const project = mkdtempSync(join(tmpdir(), "project-"));
+    const project = scratchDir("project-");
     cpSync(join(projectDir, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
     const prod = readFileSync(join(projectDir, "Pulumi.prod.yaml"), "utf8");
     writeFileSync(
@@ -48,7 +48,7 @@ describe("npm run render", () => {
   }, 30000);
 
   it("says how to store a node list that was encrypted as a whole, and writes nothing", () => {
-    const project = mkdtempSync(join(tmpdir(), "project-"));
+    const project = scratchDir("project-");
     cpSync(join(projectDir, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
     const prod = readFileSync(join(projectDir, "Pulumi.prod.yaml"), "utf8");
     // What `pulumi config set --secret nodes '[...]'` leaves in the stack file.
@@ -72,7 +72,7 @@ describe("npm run render", () => {
   }, 30000);
 
   it("refuses to empty a folder it did not make", () => {
-    const out = mkdtempSync(join(tmpdir(), "mine-"));
+    const out = scratchDir("mine-");
     writeFileSync(join(out, "notes.txt"), "keep me");
     const result = render(["--stack", "prod", "--out", out]);
     expect(result.status).toBe(2);

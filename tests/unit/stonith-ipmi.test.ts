@@ -3,8 +3,7 @@
  * and steps it gives each node, and its password, which appears in no rendered file, plan
  * script, output or message, only in the peer's stonith-ipmi.cfg as `pulumi up` writes it.
  */
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, cpSync } from "node:fs";
 import { join } from "node:path";
 import { secretMarker } from "../../model/schema";
 import { parseStackConfig } from "../../model/stack-config";
@@ -37,6 +36,7 @@ import {
   stackValues,
   withValue,
 } from "../support/stacks";
+import { scratchDir } from "../support/scratch";
 
 jest.setTimeout(120_000);
 
@@ -180,7 +180,7 @@ describe("the config of fencing through BMCs", () => {
   });
 
   it("reads a password set with --secret --path as the marker, its key encrypted", () => {
-    const dir = mkdtempSync(join(tmpdir(), "hacluster-ipmi-"));
+    const dir = scratchDir("hacluster-ipmi-");
     cpSync(join(projectDir, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     const stackFile = readFileSync(join(projectDir, "Pulumi.lab.yaml"), "utf8")
       .replace(/type: none\n\s+waiver: .*\n/, "type: external/ipmi\n")
