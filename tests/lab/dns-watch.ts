@@ -31,7 +31,8 @@ const socket = createSocket("udp4");
 const pending = new Map<number, { sent: number; timer: NodeJS.Timeout }>();
 const every = Number(values.every);
 const timeout = Number(values.timeout);
-const end = Date.now() + Number(values.seconds) * 1000;
+const start = Date.now();
+const end = start + Number(values.seconds) * 1000;
 let nextId = 1;
 
 socket.on("message", (msg) => {
@@ -45,18 +46,23 @@ socket.on("message", (msg) => {
   console.log(`${entry.sent} ${rcode === 0 && answers > 0 ? "ok" : "fail"}`);
 });
 
-const tick = setInterval(() => {
-  if (Date.now() >= end) {
-    clearInterval(tick);
+/** One query now, then the next on the grid of `every` ms from the start (no drift). */
+function tick(): void {
+  const now = Date.now();
+  if (now >= end) {
     setTimeout(() => socket.close(), timeout + 50);
     return;
   }
   const id = nextId++ & 0xffff;
-  const sent = Date.now();
   const timer = setTimeout(() => {
     pending.delete(id);
-    console.log(`${sent} fail`);
+    console.log(`${now} fail`);
   }, timeout);
-  pending.set(id, { sent, timer });
+  pending.set(id, { sent: now, timer });
   socket.send(query(id, values.name!), 53, values.server!);
-}, every);
+  // setInterval's ticks each come a little late, and the lateness adds up; a slot missed while
+  // the machine was busy is skipped, not sent late in a burst.
+  const next = start + (Math.floor((now - start) / every) + 1) * every;
+  setTimeout(tick, next - Date.now());
+}
+tick();

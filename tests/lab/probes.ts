@@ -190,6 +190,12 @@ export function recoveredAfter(samples: readonly DnsSample[], since: number): nu
   return back ? back.at - since : undefined;
 }
 
+/** The longest time between two queries sent from `from` to `to` (their edges included). */
+export function longestGap(samples: readonly DnsSample[], from: number, to: number): number {
+  const times = [from, ...samples.map((s) => s.at).filter((at) => at > from && at < to), to];
+  return Math.max(...times.slice(1).map((at, i) => at - times[i]!));
+}
+
 /** How many lines each node's heartbeat log has now, to look at what is written after. */
 export function haLogLength(): number[] {
   return nodes.map((n) => Number(onNode(n.name, "wc -l </var/log/ha-log")));
