@@ -7,7 +7,8 @@
  *
  * `npm run bench -- --no-vm --peers [--trials N]`: the same failover trial, in the same run on
  * the same nodes, for hacluster's defaults, then keepalived, then Pacemaker with Corosync
- * (tests/lab/peers), and each one's medians against ours.
+ * (tests/lab/peers), and each one's medians against ours. Every peer trial is checked to be the
+ * peer's own failover (tests/lab/peers/trial-check.ts): the run stops at the first that is not.
  */
 import { spawn, ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
@@ -16,7 +17,14 @@ import { seconds } from "../../model/duration";
 import { median } from "../support/median";
 import { clusterOf, stackValues, withValue } from "../support/stacks";
 import { failover, Failover, labCluster, topologyOn } from "./lab";
-import { peers, withPeer } from "./peers/switch";
+import { Peer } from "./peers/peer";
+import { peers, switchTo, withPeer } from "./peers/switch";
+import {
+  checkNoPeerLeft,
+  checkPeerBefore,
+  checkPeerGone,
+  checkPeerTrial,
+} from "./peers/trial-check";
 import * as probe from "./probes";
 import { applyPlan } from "./runner";
 
@@ -45,14 +53,12 @@ function labWithProdTimings() {
 }
 
 /** `trials` failovers one after the other, each printed as it ends. */
-async function trialsOf(
-  label: string,
-  maxSeconds: number,
-  bothUp?: () => boolean,
-): Promise<Failover[]> {
+async function trialsOf(label: string, maxSeconds: number, peer?: Peer): Promise<Failover[]> {
   const runs: Failover[] = [];
   for (let i = 0; i < trials; i++) {
-    const last = await failover(maxSeconds, bothUp);
+    if (peer) checkPeerBefore(peer);
+    const last = await failover(maxSeconds, peer?.bothUp);
+    if (peer) checkPeerTrial(peer, last);
     runs.push(last);
     console.log(
       `  ${label} trial ${i + 1}: ${last.from} → ${last.to}: DNS ${s(last.dnsMs)}, proxy ${s(last.proxyMs)}`,
@@ -94,9 +100,13 @@ async function comparePeers(): Promise<void> {
   ];
   for (const peer of peers) {
     const label = peer.label();
-    measured.push({ label, runs: await withPeer(peer, () => trialsOf(label, 60, peer.bothUp)) });
+    measured.push({ label, runs: await withPeer(peer, () => trialsOf(label, 60, peer)) });
+    checkPeerGone(peer);
   }
+  // The lab taken down while a peer holds it leaves none of the peer's daemons on the host.
+  await switchTo(peers[peers.length - 1]!);
   topologyOn("down");
+  checkNoPeerLeft();
   const medians = (runs: Failover[]) => ({
     dns: median(runs.map((r) => r.dnsMs)),
     proxy: median(runs.map((r) => r.proxyMs)),
