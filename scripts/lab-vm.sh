@@ -19,6 +19,6 @@ if [ "${1:-}" = bench ]; then
 fi
 if [ "${1:-}" = test ]; then
   shift
-  HACLUSTER_VM_TESTS=1 exec npx jest --runInBand "$@" --selectProjects vm
+  exec npx jest --runInBand "$@" --selectProjects vm
 fi
 exec node -r ts-node/register/transpile-only tests/vm/cli.ts "$@"

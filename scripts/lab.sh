@@ -14,7 +14,7 @@ case "${1:-}" in
   # Both labs, whichever ran: nothing is left behind (VMs, BMCs, taps, namespaces). The VM
   # lab's own down, only where it is up; the namespace lab's down runs whatever it says.
   down)
-    if [ -e /run/hacluster-vm ] || ip netns list 2>/dev/null | grep '^hacl-vm-lab\b' >/dev/null; then
+    if [ -e /run/hacluster-vm ] || ip netns list 2>/dev/null | grep '^hacl-vm-' >/dev/null; then
       bash tests/vm/vm.sh down || echo "lab: the VM lab's down failed; the namespace lab goes down all the same" >&2
     fi
     ;;

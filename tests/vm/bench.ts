@@ -9,7 +9,16 @@ import { parseArgs } from "node:util";
 import { applyPlan } from "../lab/runner";
 import { median } from "../support/median";
 import { powerCutFailover, rejoin } from "./failover";
-import { Distro, isDistro, vmAccelerator, vmCluster, vmLabDown, vmLabUp, vmTarget } from "./vm-lab";
+import {
+  Distro,
+  isDistro,
+  selectVmLab,
+  vmAccelerator,
+  vmCluster,
+  vmLabDown,
+  vmLabUp,
+  vmTarget,
+} from "./vm-lab";
 import { drbdWhole, seconds, settled, until } from "./vm-probes";
 
 const { values: args } = parseArgs({
@@ -30,11 +39,12 @@ const row = (what: string, xs: number[]) =>
 async function main(): Promise<void> {
   const cluster = vmCluster();
   const vip = cluster.config.vip.address;
+  selectVmLab(distro);
   vmLabDown();
   const up = vmLabUp(distro);
   try {
     const started = Date.now();
-    const steps = applyPlan(cluster, { target: vmTarget });
+    const steps = applyPlan(cluster, { target: vmTarget() });
     const convergeMs = Date.now() - started;
     if ((await until(() => drbdWhole() || undefined, 600_000, 2000)) === undefined)
       throw new Error("DRBD's initial sync did not complete");

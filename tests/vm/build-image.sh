@@ -59,7 +59,8 @@ if [ -e "$out/done" ] && [ "$rebuild" != --rebuild ]; then
 fi
 
 mkdir -p "$CACHE/images"
-exec 9>"$CACHE/build.lock"
+# One build of a distro at a time; the two distros' builds may run side by side.
+exec 9>"$CACHE/build-$distro.lock"
 flock 9
 if [ -e "$out/done" ] && [ "$rebuild" != --rebuild ]; then # built while this one waited
   echo "$out"
@@ -77,8 +78,11 @@ mapfile -t image_packages < <(list "$HERE/image-packages.txt")
 export HACL_GUEST=$HERE/guest HACL_POOL=$tmp/repo/debian HACL_NODES_SH=$HERE/nodes.sh
 HACL_REPO_PACKAGES=$(list "$HERE/repo-packages.txt" | paste -sd' ')
 export HACL_REPO_PACKAGES
+# Debian's "standard system utilities" (Priority: standard, the installer's default task) come
+# with a freshly installed server: perl and python3 among them, which the cluster's packages use.
 if ! mmdebstrap --mode=root --variant=minbase \
   --include="$(printf '%s\n' "${image_packages[@]}" | paste -sd,)" \
+  --include='?priority(standard)' \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -103,6 +107,24 @@ echo "${kernel##*/vmlinuz-}" >"$tmp/kernel-version"
 # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 chroot "$tmp/rootfs" dpkg-query -W -f='${Package} ${Version}\n' >"$tmp/manifest"
 mkfs.ext4 -q -F -L hacl-root -d "$tmp/rootfs" "$tmp/root.raw" "$ROOT_SIZE" >>"$log" 2>&1
+disked=$(date +%s)
+
+# The image's first boot, once, here: what Debian does at a first boot (AppArmor compiling its
+# profiles, half a minute under emulation) is done for every VM booted from the image. The
+# guest's hacluster-lab-first-boot.service removes what makes a machine itself, then powers off.
+# No NIC, no network: QEMU's emulator, the root disk and a console to a file.
+if ! timeout 900 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+  -machine pc -accel "${HACL_VM_ACCEL:-tcg}" -cpu "${HACL_VM_CPU:-max}" -smp 1 -m 1024 \
+  -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.img" \
+  -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 hacluster-lab.first-boot" \
+  -drive "if=virtio,file=$tmp/root.raw,format=raw" \
+  -serial "file:$tmp/first-boot.log" >>"$log" 2>&1 ||
+  ! grep -q 'hacluster-lab: first boot done' "$tmp/first-boot.log"; then
+  tail -n 40 "$tmp/first-boot.log" >&2
+  echo "vm lab: the image's first boot did not end as it should; its console is above" >&2
+  exit 1
+fi
+booted=$(date +%s)
 qemu-img convert -O qcow2 "$tmp/root.raw" "$tmp/root.qcow2"
 rm -rf "$tmp/root.raw" "$tmp/rootfs"
 chmod 444 "$tmp/root.qcow2"
@@ -118,8 +140,9 @@ rmdir "$tmp/repo/debian/partial"
     -o APT::FTPArchive::Release::Suite="$distro" release . >Release
 )
 finished=$(date +%s)
-printf 'mmdebstrap %s s\ndisk %s s\ntotal %s s\nrepository %s packages\n' \
-  "$((debootstrapped - started))" "$((finished - debootstrapped))" "$((finished - started))" \
+printf 'mmdebstrap %s s\nfirst boot %s s\ndisk %s s\ntotal %s s\nrepository %s packages\n' \
+  "$((debootstrapped - started))" "$((booted - disked))" \
+  "$((finished - debootstrapped - (booted - disked)))" "$((finished - started))" \
   "$(grep -c '^Package:' "$tmp/repo/debian/Packages")" >"$tmp/timings"
 touch "$tmp/done"
 

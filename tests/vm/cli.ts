@@ -16,9 +16,11 @@ import {
   powerCut,
   vmAccelerator,
   vmCluster,
-  vmLabDown,
+  vmLabDistro,
+  vmLabsUp,
   vmLabUp,
   VmLabUp,
+  selectVmLab,
   vmNodes,
   vmStateDir,
   vmTarget,
@@ -39,13 +41,14 @@ const usage = `usage: npm run lab -- [--vm] [--distro trixie|bookworm] COMMAND
   build              only build (or find in the cache) the distro's image and repository
   down               stop everything the VM lab started, remove its namespace and state
   help               this text
-The distro defaults to trixie.`;
+Each distro has a lab of its own; both can run at once. up, start and build take trixie unless
+told; status and down act on every lab that is up unless told; the others on the one lab up.`;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-function parse(args: string[]): { distro: Distro; rest: string[] } {
+function parse(args: string[]): { distro: Distro | undefined; rest: string[] } {
   const rest: string[] = [];
-  let distro: Distro = "trixie";
+  let distro: Distro | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--vm") continue;
@@ -61,9 +64,25 @@ function parse(args: string[]): { distro: Distro; rest: string[] } {
   return { distro, rest };
 }
 
-function vmShell(args: string[]): number {
-  const run = spawnSync("bash", [join(__dirname, "vm.sh"), ...args], { stdio: "inherit" });
+/** Runs vm.sh on the lab of `distro`, or as vm.sh chooses (every lab, or the one up). */
+function vmShell(args: string[], distro: Distro | undefined): number {
+  const run = spawnSync("bash", [join(__dirname, "vm.sh"), ...args], {
+    stdio: "inherit",
+    env: distro ? { ...process.env, HACL_VM_DISTRO: distro } : process.env,
+  });
   return run.status ?? 1;
+}
+
+/** The lab a command on a running lab acts on: the one named, or the only one up. */
+function runningLab(distro: Distro | undefined): Distro {
+  if (distro) return distro;
+  const up = vmLabsUp();
+  if (up.length === 1) return up[0]!;
+  throw new Error(
+    up.length === 0
+      ? "no VM lab is up (npm run lab -- --distro trixie|bookworm)"
+      : `the labs of ${up.join(" and ")} are up: say which with --distro`,
+  );
 }
 
 const lookAround =
@@ -83,7 +102,7 @@ async function demo(distro: Distro): Promise<void> {
   console.log("VM lab: two Debian VMs under QEMU with the kernel's DRBD 8.4 and systemd");
   printUp(distro, vmLabUp(distro));
   const started = Date.now();
-  const steps = applyPlan(cluster, { target: vmTarget });
+  const steps = applyPlan(cluster, { target: vmTarget() });
   const changed = steps.filter((r) => r.said.startsWith("changed")).length;
   console.log(
     `the program's ${steps.length} steps applied in ${seconds(Date.now() - started)} (${changed} changed something)`,
@@ -108,8 +127,12 @@ async function demo(distro: Distro): Promise<void> {
 }
 
 async function main(args: string[]): Promise<void> {
-  const { distro, rest } = parse(args);
-  const [command = "up", node, ...more] = rest;
+  const parsed = parse(args);
+  const [command = "up", node, ...more] = parsed.rest;
+  const distro = parsed.distro ?? "trixie";
+  if (!["up", "start", "build", "status", "down", "help", "--help", "-h"].includes(command))
+    selectVmLab(runningLab(parsed.distro));
+  else selectVmLab(distro);
   const needNode = () => {
     if (!isVmNode(node)) throw new Error(`${command}: which node? proxycl1 or proxycl2`);
     return node;
@@ -150,20 +173,22 @@ async function main(args: string[]): Promise<void> {
       break;
     }
     case "status":
-      process.exitCode = vmShell(["status"]);
+      process.exitCode = vmShell(["status"], parsed.distro);
       break;
     case "ssh":
-      process.exitCode = vmShell(["ssh", needNode(), ...more]);
+      process.exitCode = vmShell(["ssh", needNode(), ...more], vmLabDistro());
       break;
     case "powercut":
       powerCut(needNode());
-      console.log(`${node}: power cut (QEMU killed); its disks are kept in ${vmStateDir}/${node}`);
+      console.log(
+        `${node}: power cut (QEMU killed); its disks are kept in ${vmStateDir()}/${node}`,
+      );
       break;
     case "boot":
       console.log(`${node} answers SSH ${seconds(boot(needNode()))} after power on`);
       break;
     case "down":
-      vmLabDown();
+      process.exitCode = vmShell(["down"], parsed.distro);
       break;
     case "help":
     case "--help":

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { planSteps } from "../../render/plan";
 import { groupMovedLines, linkDeathLines, nodeDeathLines } from "../lab/probes";
 import { applyPlan, StepResult } from "../lab/runner";
+import { hostBusySeconds } from "../support/host-cpu";
 import { withValue } from "../support/stacks";
 import { powerCutFailover, rejoin } from "./failover";
 import { runbook } from "./runbook";
@@ -20,6 +21,7 @@ import {
   mend,
   powerCut,
   powerOn,
+  selectVmLab,
   sshToVm,
   vmCluster,
   vmDrbdDisk,
@@ -61,6 +63,8 @@ export type Scenario =
   | "power-cut-both";
 
 export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): void {
+  // This file's lab: the other distro's may be running beside it.
+  selectVmLab(distro);
   const values = vmValues();
   const cluster = vmCluster(values);
   const vip = cluster.config.vip.address;
@@ -84,6 +88,24 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     return settled(vip, timeoutMs);
   };
 
+  /**
+   * Moves the services off `holder` with the README's runbook, once both nodes have settled
+   * (the runbook's precondition: a standby asked of a peer still starting is dropped), and
+   * waits until `to` holds the VIP.
+   */
+  async function moveServices(holder: VmNode): Promise<void> {
+    const to = otherNode(holder);
+    const rscstatus = (n: VmNode) => sshToVm(n, "cl_status rscstatus").stdout.trim();
+    const ready = await until(
+      () => (rscstatus(holder) === "all" && rscstatus(to) === "none" ? true : undefined),
+      180_000,
+      2000,
+    );
+    expect([`${holder} all, ${to} none`, ready]).toEqual([`${holder} all, ${to} none`, true]);
+    on(holder, runbook("move-services"));
+    expect(await until(() => (vipHolders(vip)[0] === to ? true : undefined), 180_000)).toBe(true);
+  }
+
   /** Kernel log lines of a node, since it booted, that say DRBD saw a split brain. */
   const splitBrainLines = (node: VmNode) =>
     on(node, "journalctl -k -b --no-pager -q | grep -i 'split-brain detected' || true")
@@ -99,7 +121,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     for (const { name } of vmNodes) {
       const run = sshToVm(name, "cat /var/log/ha-log 2>/dev/null", undefined, 15_000);
       if (run.status === 0) writeFileSync(join(dir, `${name}.ha-log`), run.stdout);
-      const consoleLog = join(vmStateDir, name, "console.log");
+      const consoleLog = join(vmStateDir(), name, "console.log");
       if (existsSync(consoleLog)) copyFileSync(consoleLog, join(dir, `${name}.console.log`));
     }
     note(`heartbeat logs and consoles kept in ${dir}`);
@@ -109,11 +131,25 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     if (process.getuid?.() !== 0) throw new Error("the VM lab needs root (namespaces, taps, QEMU)");
     // A run that was cut short leaves its lab behind: start from nothing.
     vmLabDown();
+    const cpu = hostBusySeconds();
     const up = vmLabUp(distro);
     note(
-      `image and repository ${up.image.cached ? "cached" : `built in ${seconds(up.image.ms)}`}; both VMs, power on to SSH: ${seconds(up.bootMs)}`,
+      `image and repository ${up.image.cached ? "cached" : `built in ${seconds(up.image.ms)}`}; both VMs, power on to SSH: ${seconds(up.bootMs)}; host CPU ${(hostBusySeconds() - cpu).toFixed(0)} s`,
     );
   }, 1_800_000);
+
+  // What each test cost: its time, and the host's CPU time meanwhile (both VMs' emulation, and
+  // whatever else the machine ran), for the budget of the suite; nothing is asserted on them.
+  let testStarted = { at: 0, cpu: 0 };
+  beforeEach(() => {
+    testStarted = { at: Date.now(), cpu: hostBusySeconds() };
+  });
+  afterEach(() => {
+    const name = expect.getState().currentTestName ?? "";
+    note(
+      `${name.slice(0, 60)}${name.length > 60 ? "…" : ""}: ${seconds(Date.now() - testStarted.at)}, host CPU ${(hostBusySeconds() - testStarted.cpu).toFixed(0)} s`,
+    );
+  });
 
   afterAll(() => {
     try {
@@ -141,7 +177,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
     for (const n of vmNodes) {
       expect(on(n.name, "uname -n").trim()).toBe(n.name);
       expect(on(n.name, "cat /etc/ssh/ssh_host_ed25519_key.pub").split(" ")[1]).toBe(
-        readFileSync(join(vmStateDir, n.name, "host_key.pub"), "utf8").split(" ")[1],
+        readFileSync(join(vmStateDir(), n.name, "host_key.pub"), "utf8").split(" ")[1],
       );
       machineIds.add(on(n.name, "cat /etc/machine-id").trim());
       const addresses = on(n.name, "ip -br -4 addr show");
@@ -205,7 +241,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
 
   test(`a fresh converge: every step passes, both nodes side by side (DRBD disk ${vmDrbdDisk})`, () => {
     const started = Date.now();
-    converge = applyPlan(cluster, { target: vmTarget });
+    converge = applyPlan(cluster, { target: vmTarget() });
     convergedAt = Date.now();
     note(`fresh converge, ${converge.length} steps: ${seconds(convergedAt - started)}`);
     const slow = [...converge].sort((a, b) => b.ms - a.ms).slice(0, 4);
@@ -295,7 +331,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
   test("a second apply runs nothing: every step unchanged, no drift", () => {
     needConverged();
     const started = Date.now();
-    const again = applyPlan(cluster, { target: vmTarget });
+    const again = applyPlan(cluster, { target: vmTarget() });
     note(`second apply (refresh, nothing to run): ${seconds(Date.now() - started)}`);
     expect(again.length).toBe(converge.length);
     expect(again.filter((r) => r.ran || r.drift)).toEqual([]);
@@ -314,7 +350,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       const started = Date.now();
       // One rotation: the namespace lab runs two in a row and one by +2, with the same scripts.
       const rotated = vmCluster(withValue(values, "authkeysRotation", "1"));
-      const results = applyPlan(rotated, { target: vmTarget });
+      const results = applyPlan(rotated, { target: vmTarget() });
       const ran = results
         .filter((r) => r.ran)
         .map((r) => `${r.node}/${r.id}`)
@@ -502,10 +538,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(on(survivor, `ls ${mountPoint}`)).toContain("split-brain-survivor");
       expect(on(survivor, `ls ${mountPoint}`)).not.toContain("split-brain-victim");
       // The victim's copy is the survivor's: moved there, the survivor's file is what it serves.
-      on(survivor, runbook("move-services"));
-      expect(await until(() => (vipHolders(vip)[0] === victim ? true : undefined), 180_000)).toBe(
-        true,
-      );
+      await moveServices(survivor);
       expect(await settle()).toBe(victim);
       expect(on(victim, `cat ${mountPoint}/split-brain-survivor`).trim()).toBe("survivor");
       expect(on(victim, `ls ${mountPoint}`)).not.toContain("split-brain-victim");
@@ -531,10 +564,7 @@ export function vmClusterSuite(distro: Distro, scenarios: readonly Scenario[]): 
       expect(run).toMatchObject({ status: 0 });
       expect(await until(() => drbdWhole() || undefined, 600_000, 2000)).toBe(true);
       note(`a replaced disk: full resync of the volume in ${seconds(Date.now() - replaced)}`);
-      on(holder, runbook("move-services"));
-      expect(await until(() => (vipHolders(vip)[0] === other ? true : undefined), 180_000)).toBe(
-        true,
-      );
+      await moveServices(holder);
       expect(await settle()).toBe(other);
       expect(on(other, `cat ${mountPoint}/before-disk-replaced`).trim()).toBe(stamp);
     },

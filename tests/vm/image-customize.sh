@@ -19,7 +19,9 @@ done
 rm -f "$root"/etc/apt/sources.list.d/*
 
 # 3. Addresses by MAC address (systemd-networkd): the same image on both VMs. No gateway.
-# KeepConfiguration keeps addresses networkd did not add (heartbeat's VIP) on a restart.
+# KeepConfiguration keeps addresses networkd did not add (heartbeat's VIP) on a restart;
+# ConfigureWithoutCarrier sets the addresses with a link pulled or its peer off, as ifupdown
+# does on a server (the program's hacluster-network waits for the private address at boot).
 for node in "${VM_NODES[@]}"; do
   i=$(vm_index "$node")
   for side in public private mgmt; do
@@ -38,6 +40,7 @@ Address=$address
 LinkLocalAddressing=no
 IPv6AcceptRA=no
 KeepConfiguration=yes
+ConfigureWithoutCarrier=yes
 NETWORK
   done
 done
@@ -45,7 +48,8 @@ done
 # 4. The hostname comes from the kernel command line (systemd.hostname=), the SSH host key and
 # root's authorized key from the lab at boot (hacluster-lab-keys.service): none in the image.
 rm -f "$root/etc/hostname" "$root"/etc/ssh/ssh_host_*
-chroot "$root" systemctl enable --quiet systemd-networkd.service hacluster-lab-keys.service
+chroot "$root" systemctl enable --quiet systemd-networkd.service hacluster-lab-keys.service \
+  hacluster-lab-first-boot.service
 
 # 5. What wakes up for nothing under emulation, or waits for a network that will not come.
 for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer \
@@ -53,3 +57,10 @@ for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.tim
   systemd-firstboot.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
+
+# 6. The initrd only has to mount the root disk: virtio_blk and ext4, where Debian's
+# MODULES=most loads hundreds of modules, seconds of every boot under emulation. The VMs boot
+# with the initrd build-image.sh copies out of /boot.
+echo MODULES=list >"$root/etc/initramfs-tools/conf.d/hacluster-lab"
+printf '%s\n' '# VM lab: the root disk' virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all

@@ -4,7 +4,6 @@
 # original plan. The NICs are told apart by MAC address: one image serves both VMs.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 VM_NODES=(proxycl1 proxycl2)
-VM_NS=hacl-vm-lab
 VM_LAN_HOST=172.16.250.254
 
 vm_index() { # node -> 1 or 2

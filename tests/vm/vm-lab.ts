@@ -1,7 +1,7 @@
 /**
- * The VM lab (README, "The VM lab (in progress)"): two Debian VMs under QEMU on one machine, in
- * the network namespace `hacl-vm-lab`, with the original address plan and real DRBD. The
- * machinery is shell (`vm.sh`, `build-image.sh`); this module drives it and reaches the VMs.
+ * The VM lab (README, "The VM lab"): two Debian VMs under QEMU on one machine, in the network
+ * namespace `hacl-vm-<distro>`, with the original address plan and real DRBD. The machinery is
+ * shell (`vm.sh`, `build-image.sh`); this module drives it and reaches the VMs.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../model/stack-config";
 import { bmcPasswordKey } from "../../model/bmc-passwords";
 import { secretMarker } from "../../model/schema";
 import { stackValues, toRaw, withValue } from "../support/stacks";
-import { inFullNamespace, LabTarget } from "../lab/runner";
+import { inFullNamespace, LabTarget, sharedConnectionOptions } from "../lab/runner";
 
 export type Distro = "trixie" | "bookworm";
 export const distros: readonly Distro[] = ["trixie", "bookworm"];
@@ -43,8 +43,27 @@ export const vmNodes = [
 ] as const;
 export type VmNode = (typeof vmNodes)[number]["name"];
 
-export const vmStateDir = "/run/hacluster-vm";
-export const vmNamespace = "hacl-vm-lab";
+/** Where the VM labs keep their state: a tmpfs per distro below it (vm.sh). */
+export const vmStateRoot = "/run/hacluster-vm";
+
+/**
+ * The VM lab this process drives. Each distro has a lab of its own, in its own namespace and
+ * state folder, so that trixie's and bookworm's suites can run side by side; a test file or a
+ * command picks one (vmLabUp picks its own).
+ */
+let selected: Distro | undefined;
+export function selectVmLab(distro: Distro): void {
+  selected = distro;
+}
+export function vmLabDistro(): Distro {
+  if (!selected) throw new Error("no VM lab chosen (selectVmLab)");
+  return selected;
+}
+/** The chosen lab's state folder (a tmpfs that vm.sh up mounts). */
+export const vmStateDir = () => join(vmStateRoot, vmLabDistro());
+export const vmNamespace = () => `hacl-vm-${vmLabDistro()}`;
+/** Where ssh keeps its one connection per node and address (vm.sh up makes it). */
+const vmSshConnections = () => join(vmStateDir(), "ssh");
 /** The LAN host in the namespace: client, ping node, package repository. */
 export const lanHost = "172.16.250.254";
 
@@ -67,6 +86,7 @@ const nodeOf = (name: VmNode) => vmNodes.find((n) => n.name === name)!;
 function script(args: string[], timeoutMs: number): string {
   const run = spawnSync("bash", args, {
     encoding: "utf8",
+    env: { ...process.env, HACL_VM_DISTRO: vmLabDistro() },
     stdio: ["ignore", "pipe", "inherit"],
     timeout: timeoutMs,
   });
@@ -107,12 +127,16 @@ export interface VmLabUp {
   readonly bootMs: number;
 }
 
+/** The distros whose lab is up (or part way up: its state folder exists). */
+export const vmLabsUp = (): Distro[] => distros.filter((d) => existsSync(join(vmStateRoot, d)));
+
 export function vmLabIsUp(): boolean {
-  return existsSync(join(vmStateDir, "up"));
+  return existsSync(join(vmStateDir(), "up"));
 }
 
 /** Builds the image if needed, the namespace, disks and repository, boots both VMs to SSH. */
 export function vmLabUp(distro: Distro): VmLabUp {
+  selectVmLab(distro);
   if (vmLabIsUp()) throw new Error("the VM lab is already up (npm run lab -- --vm down)");
   const image = buildImage(distro);
   const started = Date.now();
@@ -120,7 +144,7 @@ export function vmLabUp(distro: Distro): VmLabUp {
   return { distro, image, bootMs: Date.now() - started };
 }
 
-/** Kills every process the lab started (by PID), deletes its namespace and state. */
+/** Kills every process the chosen lab started (by PID), deletes its namespace and state. */
 export function vmLabDown(): void {
   script([vmScript, "down"], 120_000);
 }
@@ -170,22 +194,23 @@ export function vmSshArgs(node: VmNode): string[] {
   return [
     "ssh",
     "-i",
-    join(vmStateDir, "lab_key"),
+    join(vmStateDir(), "lab_key"),
     "-o",
-    `UserKnownHostsFile=${join(vmStateDir, "known_hosts")}`,
+    `UserKnownHostsFile=${join(vmStateDir(), "known_hosts")}`,
     "-o",
     "StrictHostKeyChecking=yes",
     "-o",
     "ConnectTimeout=5",
     "-o",
     "LogLevel=ERROR",
+    ...sharedConnectionOptions(vmSshConnections()),
     `root@${nodeOf(node).mgmtAddress}`,
   ];
 }
 
 /** Runs a command in the lab's namespace (the LAN host's side). */
 export const inVmNamespace = (command: string[], input?: string, timeoutMs = 120_000): Run =>
-  inFullNamespace(vmNamespace, command, input, timeoutMs);
+  inFullNamespace(vmNamespace(), command, input, timeoutMs);
 
 /** Runs a shell command on a node over SSH, as root, from the lab's namespace. */
 export function sshToVm(node: VmNode, command: string, input?: string, timeoutMs?: number): Run {
@@ -197,23 +222,24 @@ export function sshToVm(node: VmNode, command: string, input?: string, timeoutMs
   );
 }
 
-/** What the lab would have left behind: its namespace, its state, QEMU processes of its own. */
+/**
+ * What the chosen lab would have left behind: its namespace, its state, its QEMU processes,
+ * BMCs, cable and kept SSH connections. Another distro's lab, running beside it, is not its.
+ */
 export function vmLabLeftovers(): string[] {
   const left: string[] = [];
   const namespaces = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
   for (const line of namespaces.split("\n")) {
-    const name = line.split(" ")[0];
-    if (name?.startsWith("hacl-vm-")) left.push(`namespace ${name}`);
+    if (line.split(" ")[0] === vmNamespace()) left.push(`namespace ${vmNamespace()}`);
   }
-  if (existsSync(vmStateDir)) left.push(vmStateDir);
-  const qemu = spawnSync("pgrep", ["-f", `qemu-system-x86_64.*${vmStateDir}/`], {
-    encoding: "utf8",
-  }).stdout;
-  for (const pid of (qemu ?? "").split("\n").filter(Boolean)) left.push(`QEMU process ${pid}`);
-  // The null-modem cable's relay and the BMCs run outside QEMU: they count too.
+  const state = vmStateDir();
+  if (existsSync(state)) left.push(state);
   for (const [what, pattern] of [
-    ["the null-modem cable", `cable\\.py.*${vmStateDir}/`],
-    ["a BMC", `ipmi_sim.*${vmStateDir}/`],
+    ["a QEMU process", `qemu-system-x86_64.*${state}/`],
+    // The null-modem cable's relay and the BMCs run outside QEMU: they count too.
+    ["the null-modem cable", `cable\\.py.*${state}/`],
+    ["a BMC", `ipmi_sim.*${state}/`],
+    ["a kept SSH connection", `ssh .*ControlPath=${vmSshConnections()}/`],
   ]) {
     const pids = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout ?? "";
     for (const pid of pids.split("\n").filter(Boolean)) left.push(`${what}, process ${pid}`);
@@ -221,39 +247,47 @@ export function vmLabLeftovers(): string[] {
   return left;
 }
 
-/** Where the lab's runner (tests/lab/runner.ts) applies the program's steps to the VMs from. */
 /** The user each BMC has, and the file of the lab's BMC password (made by vm.sh up, 0600). */
 export const bmcUser = "fence";
-export const bmcPasswordFile = join(vmStateDir, "bmc-password");
+export const bmcPasswordFile = () => join(vmStateDir(), "bmc-password");
 
-export const vmTarget: LabTarget = {
-  namespace: vmNamespace,
-  bmcPassword: bmcPasswordFile,
-  key: join(vmStateDir, "lab_key"),
-  knownHosts: join(vmStateDir, "known_hosts"),
-  state: join(vmStateDir, "applied.json"),
-  authkeys: join(vmStateDir, "authkeys"),
+/** Where the lab's runner (tests/lab/runner.ts) applies the program's steps to the VMs from. */
+export const vmTarget = (): LabTarget => ({
+  namespace: vmNamespace(),
+  bmcPassword: bmcPasswordFile(),
+  key: join(vmStateDir(), "lab_key"),
+  knownHosts: join(vmStateDir(), "known_hosts"),
+  state: join(vmStateDir(), "applied.json"),
+  authkeys: join(vmStateDir(), "authkeys"),
   // The packages step installs from the lab's repository under emulation: minutes.
   timeoutMs: 900_000,
-};
+  sharedConnections: vmSshConnections(),
+});
 
 /** The VMs' DRBD partition, by its stable name (the test checks it is /dev/vdb1). */
 export const vmDrbdDisk = "/dev/disk/by-id/virtio-hacl-drbd-part1";
 
 /**
  * The stack for the VMs: the lab stack (`Pulumi.lab.yaml`: same addresses, names, NICs — eth0
- * the crossover, eth1 the LAN — VIP, zones), except the DRBD
- * disk, which is a real partition here, the null-modem cable on ttyS1 as heartbeat's third path
- * (as in the original), fencing through each VM's BMC (stonith external/ipmi), why host keys
- * are not in the stack, and a time server (the LAN host;
- * none answers NTP there), so that the timesyncd step runs against real systemd. Derived in
- * code, validated as any stack is; no stack file of its own.
+ * the crossover, eth1 the LAN — VIP, zones), except the DRBD disk, which is a real partition
+ * here, the null-modem cable on ttyS1 as heartbeat's third path (as in the original),
+ * heartbeat's timings (1 s keepalives, 5 s deadtime), fencing through each VM's BMC (stonith
+ * external/ipmi), why host keys are not in the stack, and a time server (the LAN host; none
+ * answers NTP there), so that the timesyncd step runs against real systemd. Derived in code,
+ * validated as any stack is; no stack file of its own.
  */
 export function vmValues(): Record<string, unknown> {
   let values = stackValues("lab");
   const nodes = values.nodes as unknown[];
   nodes.forEach((_, i) => (values = withValue(values, `nodes[${i}].drbdDisk`, vmDrbdDisk)));
   values = withValue(values, "heartbeat.serial", { port: "/dev/ttyS1" });
+  // Timings for emulated machines, as a site sets them for its own hardware: under TCG each
+  // heartbeat costs about 30 times its native CPU (at the lab's 200 ms keepalives a fifth of a
+  // host core per idle VM), and two labs side by side share two cores. The namespace lab keeps
+  // the defaults and gives the native failover times.
+  values = withValue(values, "heartbeat.keepalive", 1);
+  values = withValue(values, "heartbeat.warntime", 3);
+  values = withValue(values, "heartbeat.deadtime", 5);
   // Real fencing: each node resets its peer through the peer's BMC (tests/vm/bmc.sh). The
   // password is the lab's own (bmcPasswordFile), handed over as the engine would: never here.
   values = withValue(values, "stonith", { type: "external/ipmi" });
@@ -298,7 +332,7 @@ export const vmAccelerator = () =>
 
 /** What a node's BMC did to its power, one line each: `<UTC time> power off: pid N killed (SIGKILL)`. */
 export function bmcPowerLog(node: VmNode): { at: number; what: string }[] {
-  const file = join(vmStateDir, node, "bmc", "power.log");
+  const file = join(vmStateDir(), node, "bmc", "power.log");
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")

@@ -76,19 +76,34 @@ export interface DrbdState {
   readonly ds: string;
 }
 
+const drbdStateIn = (procDrbd: string): DrbdState | undefined => {
+  const m = /cs:(\S+) ro:(\S+) ds:(\S+)/.exec(procDrbd);
+  return m ? { cs: m[1], ro: m[2], ds: m[3] } : undefined;
+};
+const isWhole = (s: DrbdState | undefined) => s?.cs === "Connected" && s.ds === "UpToDate/UpToDate";
+
 /** The resource's connection state, roles and disk states, as /proc/drbd shows them. */
 export function drbdState(node: VmNode): DrbdState | undefined {
-  const run = sshToVm(node, "cat /proc/drbd", undefined, 15_000);
-  const m = /cs:(\S+) ro:(\S+) ds:(\S+)/.exec(run.stdout);
-  return m ? { cs: m[1], ro: m[2], ds: m[3] } : undefined;
+  return drbdStateIn(sshToVm(node, "cat /proc/drbd", undefined, 15_000).stdout);
 }
 
 /** Both nodes Connected and UpToDate/UpToDate: replication is whole. */
-export const drbdWhole = () =>
-  vmNodes.every((n) => {
-    const s = drbdState(n.name);
-    return s?.cs === "Connected" && s.ds === "UpToDate/UpToDate";
-  });
+export const drbdWhole = () => vmNodes.every((n) => isWhole(drbdState(n.name)));
+
+/**
+ * A node as one SSH session sees it: whether it holds the VIP, and DRBD's state. Under
+ * emulation every session costs the VM a fork and an exec of a shell: the waits that poll
+ * ask once per node.
+ */
+function look(node: VmNode, vip: string): { holdsVip: boolean; drbd?: DrbdState } {
+  const run = sshToVm(
+    node,
+    `if ip -o -4 addr show | grep -qF 'inet ${vip}/'; then echo vip=yes; fi; cat /proc/drbd`,
+    undefined,
+    15_000,
+  );
+  return { holdsVip: /^vip=yes$/m.test(run.stdout), drbd: drbdStateIn(run.stdout) };
+}
 
 /** The AppArmor confinement of a service's processes (`named (enforce)`), one line each. */
 export function confinement(node: VmNode, program: "named" | "squid"): string[] {
@@ -120,7 +135,7 @@ export function watchDns(vip: string, seconds: number) {
     [
       "netns",
       "exec",
-      vmNamespace,
+      vmNamespace(),
       process.execPath,
       "-r",
       "ts-node/register/transpile-only",
@@ -156,8 +171,11 @@ export function watchDns(vip: string, seconds: number) {
 export async function settled(vip: string, timeoutMs = 300_000): Promise<VmNode> {
   const holder = await until(
     () => {
-      const holders = vipHolders(vip);
-      return holders.length === 1 && drbdWhole() && serving(vip) ? holders[0] : undefined;
+      const looks = vmNodes.map((n) => ({ name: n.name, ...look(n.name, vip) }));
+      const holders = looks.filter((l) => l.holdsVip);
+      return holders.length === 1 && looks.every((l) => isWhole(l.drbd)) && serving(vip)
+        ? holders[0]!.name
+        : undefined;
     },
     timeoutMs,
     2000,

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The VM lab's machinery: two Debian VMs (QEMU, software emulation) on a private network
 # namespace, with the original address plan. Nothing here is installed on a real node.
+# One lab per distro, each with its own namespace (hacl-vm-DISTRO) and state (a tmpfs at
+# /run/hacluster-vm/DISTRO), so that trixie's and bookworm's can run side by side. `up` names
+# its distro; every other command acts on HACL_VM_DISTRO's lab, or on the one lab that is up.
 #   vm.sh up DISTRO       image (cached), namespace, bridges, taps, disks, package repository,
 #                         both VMs booted; returns once both answer SSH (DISTRO: trixie|bookworm)
 #   vm.sh powercut NODE   a power cut: the node's QEMU killed (SIGKILL); its disks are kept
@@ -11,16 +14,17 @@
 #   vm.sh cut NODE LINK.. a link pulled: lan, crossover (its switch port down), serial (the
 #                         null-modem cable), all (the three); the management NIC stays
 #   vm.sh mend NODE LINK.. the link plugged back in
-#   vm.sh status          which VMs run, which answer SSH
+#   vm.sh status          which VMs run, which answer SSH (every lab that is up, unless told)
 #   vm.sh ssh NODE [CMD]  root on a node, from the namespace, its host key pinned
-#   vm.sh down            every process it started killed (by PID), namespace and state removed
+#   vm.sh down            every process it started killed (by PID), namespace and state removed;
+#                         every lab's, unless HACL_VM_DISTRO names one
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=nodes.sh
 . "$HERE/nodes.sh"
-STATE=${HACL_VM_STATE:-/run/hacluster-vm}
-NS=$VM_NS
+ROOT=${HACL_VM_ROOT:-/run/hacluster-vm}
+DISTROS=(trixie bookworm)
 # Boot to SSH takes 30-40 s under emulation; much more means something is wrong.
 SSH_WAIT=${HACL_VM_SSH_WAIT:-240}
 DRBD_DISK_SIZE=512M
@@ -30,6 +34,49 @@ BMC_USER=fence
 # Where KVM really works: HACL_VM_ACCEL=kvm HACL_VM_CPU=host.
 ACCEL=${HACL_VM_ACCEL:-tcg,thread=multi,tb-size=256}
 CPU=${HACL_VM_CPU:-max}
+
+# The lab of a distro: its state folder and namespace.
+select_lab() { # distro
+  case "$1" in
+    bookworm | trixie) ;;
+    *)
+      echo "vm lab: no such distro '$1' (trixie or bookworm)" >&2
+      exit 2
+      ;;
+  esac
+  DISTRO=$1
+  STATE=$ROOT/$1
+  NS=hacl-vm-$1
+}
+
+# The distros whose lab is up, or part way up (its state folder or namespace exists).
+labs_present() {
+  local d
+  for d in "${DISTROS[@]}"; do
+    if [ -e "$ROOT/$d" ] || ip netns list | grep -qw "hacl-vm-$d"; then echo "$d"; fi
+  done
+}
+
+# The lab a command acts on: HACL_VM_DISTRO's, or the only one there is.
+select_current_lab() {
+  if [ -n "${HACL_VM_DISTRO:-}" ]; then
+    select_lab "$HACL_VM_DISTRO"
+    return
+  fi
+  local present
+  mapfile -t present < <(labs_present)
+  case "${#present[@]}" in
+    1) select_lab "${present[0]}" ;;
+    0)
+      echo "vm lab: no VM lab is up (npm run lab -- --distro trixie|bookworm)" >&2
+      exit 1
+      ;;
+    *)
+      echo "vm lab: the labs of ${present[*]} are up: say which (--distro, or HACL_VM_DISTRO)" >&2
+      exit 2
+      ;;
+  esac
+}
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -44,22 +91,24 @@ ssh_args() { # node
 up() {
   local distro=${1:-}
   case "$distro" in
-    bookworm | trixie) ;;
+    bookworm | trixie) select_lab "$distro" ;;
     *)
       echo "usage: $0 up bookworm|trixie" >&2
       exit 2
       ;;
   esac
-  if [ -e "$STATE/up" ] || ip netns list | grep -qw "$NS"; then
-    echo "vm lab: already up (vm.sh down first)" >&2
+  if [ -e "$STATE" ] || ip netns list | grep -qw "$NS"; then
+    echo "vm lab: the $distro lab is up already (vm.sh down first)" >&2
     exit 1
   fi
   local image
   image=$("$HERE/build-image.sh" "$distro")
   mkdir -p "$STATE"
-  mountpoint -q "$STATE" || mount -t tmpfs -o size=6g,mode=700 hacluster-vm "$STATE"
+  mountpoint -q "$STATE" || mount -t tmpfs -o size=6g,mode=700 "hacluster-vm-$distro" "$STATE"
   echo "$distro" >"$STATE/distro"
   echo "$image" >"$STATE/image"
+  # The tests' ssh keeps one connection per node and address here (tests/lab/runner.ts).
+  mkdir -m 700 "$STATE/ssh"
 
   # Keys: the lab's client key, and each VM's own host key, pinned before it boots.
   ssh-keygen -q -t ed25519 -N '' -C hacluster-vm-lab -f "$STATE/lab_key"
@@ -139,7 +188,7 @@ qemu_command() { # node
   # eth1, as in Pulumi.lab.yaml, the management NIC (slot 8) eth2; the root disk is vda, the
   # DRBD disk vdb. ttyS1 listens on a socket; the cable (tests/vm/cable.py) joins the two VMs'.
   printf '%s\n' qemu-system-x86_64 \
-    -name "$node,process=hacl-$node" \
+    -name "$node,process=hacl-$DISTRO-$node" \
     -nodefaults -no-user-config -display none \
     -machine pc -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 \
     -rtc base=utc \
@@ -208,6 +257,8 @@ alive() { # node
 wait_ssh() { # node started
   local node=$1 started=$2 deadline
   deadline=$(($(date +%s) + SSH_WAIT))
+  # A node waited for has been off or rebooted: a connection kept from before would hang.
+  end_connections "$node"
   # shellcheck disable=SC2046 # ssh_args is a list of words
   until ip netns exec "$NS" ssh -o BatchMode=yes $(ssh_args "$node") true 2>/dev/null; do
     if ! alive "$node"; then
@@ -237,6 +288,17 @@ powercut() { # node
   kill -KILL "$pid"
   while [ -e "/proc/$pid" ]; do sleep 0.1; done
   rm -f "$STATE/$node/qemu.pid"
+  end_connections "$node"
+}
+
+# The tests' kept SSH connections to a node that lost power or rebooted: ended now, not at their
+# keep-alive timeout, so that the next session to it fails (or connects) as a new one would.
+end_connections() { # node
+  local sock
+  for sock in "$STATE/ssh/root@$(vm_mgmt_ip "$1"):"* "$STATE/ssh/root@$(vm_public_ip "$1"):"*; do
+    [ -S "$sock" ] || continue
+    ssh -o ControlPath="$sock" -O exit "$1" 2>/dev/null || true
+  done
 }
 
 # Pulls (down) or plugs back (up) one of a node's links.
@@ -283,23 +345,33 @@ boot() { # node
 }
 
 status() {
-  if [ ! -e "$STATE/distro" ]; then
-    echo "the VM lab is down"
+  local labs
+  if [ -n "${HACL_VM_DISTRO:-}" ]; then labs=("$HACL_VM_DISTRO"); else mapfile -t labs < <(labs_present); fi
+  if [ "${#labs[@]}" -eq 0 ]; then
+    echo "no VM lab is up"
     return 0
   fi
-  echo "VM lab: $(cat "$STATE/distro") ($(cat "$STATE/image"))"
-  for node in "${VM_NODES[@]}"; do
-    local state=off
-    if alive "$node"; then
-      state="running (QEMU PID $(cat "$STATE/$node/qemu.pid"))"
-      # shellcheck disable=SC2046
-      if ip netns exec "$NS" ssh -o BatchMode=yes $(ssh_args "$node") true 2>/dev/null; then
-        state="$state, answers SSH"
-      else
-        state="$state, no SSH"
-      fi
+  local lab
+  for lab in "${labs[@]}"; do
+    select_lab "$lab"
+    if [ ! -e "$STATE/distro" ]; then
+      echo "VM lab $lab: down"
+      continue
     fi
-    echo "$node ($(vm_public_ip "$node") / $(vm_private_ip "$node")): $state"
+    echo "VM lab $lab: $(cat "$STATE/image"), namespace $NS"
+    for node in "${VM_NODES[@]}"; do
+      local state=off
+      if alive "$node"; then
+        state="running (QEMU PID $(cat "$STATE/$node/qemu.pid"))"
+        # shellcheck disable=SC2046
+        if ip netns exec "$NS" ssh -o BatchMode=yes $(ssh_args "$node") true 2>/dev/null; then
+          state="$state, answers SSH"
+        else
+          state="$state, no SSH"
+        fi
+      fi
+      echo "  $node ($(vm_public_ip "$node") / $(vm_private_ip "$node")): $state"
+    done
   done
 }
 
@@ -310,7 +382,8 @@ ssh_to() { # node [command...]
   exec ip netns exec "$NS" ssh $(ssh_args "$node") "$@"
 }
 
-down() {
+# Takes down the lab of STATE and NS.
+down_lab() {
   local pid
   # The BMCs first, so that none powers a VM on again.
   for node in "${VM_NODES[@]}"; do
@@ -326,7 +399,8 @@ down() {
   if [ -s "$STATE/repo.pid" ]; then kill -KILL "$(cat "$STATE/repo.pid")" 2>/dev/null || true; fi
   if [ -s "$STATE/cable.pid" ]; then kill -KILL "$(cat "$STATE/cable.pid")" 2>/dev/null || true; fi
   if ip netns list | grep -qw "$NS"; then
-    # Whatever else still runs in the lab's namespace was started by the lab.
+    # Whatever else still runs in the lab's namespace was started by the lab (kept SSH
+    # connections among them).
     for pid in $(ip netns pids "$NS"); do kill -KILL "$pid" 2>/dev/null || true; done
     sleep 0.2
     ip netns del "$NS"
@@ -335,6 +409,28 @@ down() {
   if [ -d "$STATE" ]; then rmdir "$STATE"; fi
 }
 
+down() {
+  local lab
+  if [ -n "${HACL_VM_DISTRO:-}" ]; then
+    select_lab "$HACL_VM_DISTRO"
+    down_lab
+  else
+    for lab in "${DISTROS[@]}"; do
+      select_lab "$lab"
+      down_lab
+    done
+    # A lab of an earlier release: one namespace, its state a tmpfs at the root itself.
+    if mountpoint -q "$ROOT" || ip netns list | grep -qw hacl-vm-lab; then
+      STATE=$ROOT NS=hacl-vm-lab down_lab
+    fi
+  fi
+  if [ -d "$ROOT" ] && [ -z "$(ls -A "$ROOT")" ]; then rmdir "$ROOT"; fi
+}
+
+case "${1:-}" in
+  up | status | down) ;;
+  *) select_current_lab ;;
+esac
 case "${1:-}" in
   up) up "${2:-}" ;;
   powercut) powercut "${2:?node}" ;;
