@@ -15,7 +15,7 @@ case "${1:-}" in
   # lab's own down, only where it is up; the namespace lab's down runs whatever it says.
   down)
     if [ -e /run/hacluster-vm ] || ip netns list 2>/dev/null | grep '^hacl-vm-' >/dev/null; then
-      bash tests/vm/vm.sh down || echo "lab: the VM lab's down failed; the namespace lab goes down all the same" >&2
+      env -u HACL_VM_DISTRO bash tests/vm/vm.sh down || echo "lab: the VM lab's down failed; the namespace lab goes down all the same" >&2
     fi
     ;;
 esac

@@ -1,12 +1,77 @@
 #!/usr/bin/env bash
 # The whole suite, from a fresh Debian 12 machine as root: installs what it needs, then checks.
+#   test.sh               every project, in two streams side by side (below)
+#   test.sh JEST-ARGS     what those arguments choose, one file at a time
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-debian-packages.sh
+# The project's own tools, and the VM lab's (QEMU, mmdebstrap, OpenIPMI).
+bash scripts/install-debian-packages.sh scripts/debian-packages.txt tests/vm/host-packages.txt
 bash scripts/node-modules.sh
 
 npx tsc --noEmit -p .
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
-npx jest "$@"
+
+if [ "$#" -gt 0 ]; then exec npx jest --runInBand "$@"; fi
+
+# Two streams at once, so that both cores stay busy: the labs spend much of their time waiting
+# on heartbeat, DRBD and booting VMs, and one after the other the files would take far more than
+# the suite's budget. Each lab is its own: trixie's and bookworm's VM labs and the namespace lab
+# have their own namespaces and state, and a lab's files run one at a time. The two VM converges
+# (the heaviest minutes) do not overlap: bookworm's starts once unit and tools are done. The VMs'
+# heartbeat timings leave room for a busy host (tests/vm/vm-lab.ts); the namespace lab's
+# heartbeat runs at real-time priority.
+streams=(trixie-then-lab unit-tools-then-bookworm)
+describe() { bash scripts/test-stream.sh describe "$1"; }
+
+logs=$(mktemp -d /tmp/hacluster-test.XXXXXX)
+declare -A pid started
+for s in "${streams[@]}"; do
+  started[$s]=$(date +%s)
+  # Its own process group, so that a stop ends the whole stream.
+  setsid bash scripts/test-stream.sh run "$s" >"$logs/$s.log" 2>&1 </dev/null &
+  pid[$s]=$!
+  echo "npm test: started $(describe "$s")"
+done
+
+# Stopped from outside (a time limit): the streams end, the labs go down, and what ran is shown.
+# shellcheck disable=SC2317 # run by the trap below
+stop() {
+  for s in "${streams[@]}"; do kill -TERM -- "-${pid[$s]}" 2>/dev/null || true; done
+  sleep 2
+  for s in "${streams[@]}"; do kill -KILL -- "-${pid[$s]}" 2>/dev/null || true; done
+  # Every lab, whatever HACL_VM_DISTRO the caller's shell holds.
+  env -u HACL_VM_DISTRO bash tests/vm/vm.sh down >/dev/null 2>&1 || true
+  bash tests/lab/topology.sh down >/dev/null 2>&1 || true
+  for s in "${streams[@]}"; do
+    echo "===== $(describe "$s"): stopped; its output so far ====="
+    cat "$logs/$s.log"
+  done
+  rm -rf "$logs"
+  exit 143
+}
+trap stop TERM INT HUP
+
+declare -A status took
+overall=0
+for s in "${streams[@]}"; do
+  status[$s]=0
+  wait "${pid[$s]}" || status[$s]=$?
+  took[$s]=$(($(date +%s) - started[$s]))
+  if [ "${status[$s]}" != 0 ]; then overall=1; fi
+done
+trap - TERM INT HUP
+
+echo "npm test, stream by stream:"
+for s in "${streams[@]}"; do
+  verdict=passed
+  [ "${status[$s]}" = 0 ] || verdict="FAILED (exit ${status[$s]})"
+  printf '  %s: %s in %dm%02ds\n' "$(describe "$s")" "$verdict" $((took[$s] / 60)) $((took[$s] % 60))
+done
+for s in "${streams[@]}"; do
+  echo "===== $(describe "$s") ====="
+  cat "$logs/$s.log"
+done
+rm -rf "$logs"
+exit "$overall"

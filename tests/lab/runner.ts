@@ -32,11 +32,6 @@ export interface LabTarget {
   readonly bmcPassword?: string;
   /** How long one SSH session (a step, a refresh) may take; two minutes unless told. */
   readonly timeoutMs?: number;
-  /**
-   * A folder where ssh keeps one connection per node open and runs each session over it
-   * (OpenSSH's ControlMaster): under emulation a new connection costs a second of the VM's CPU.
-   */
-  readonly sharedConnections?: string;
 }
 
 /** The namespace lab (tests/lab): ssh from `hacl-ctl`, its state under /run/hacluster-lab. */
@@ -76,13 +71,14 @@ export function sshArgs(address: string, target: LabTarget = namespaceLab): stri
     "StrictHostKeyChecking=yes",
     "-o",
     "ConnectTimeout=5",
-    ...(target.sharedConnections ? sharedConnectionOptions(target.sharedConnections) : []),
     `root@${address}`,
   ];
 }
 
 /**
- * ssh's options to run sessions over one kept connection per node, in `folder`. The connection
+ * ssh's options to run sessions over one kept connection per node, in `folder` (OpenSSH's
+ * ControlMaster; the VM lab's probes: under emulation a new connection costs a second of the
+ * VM's CPU). The connection
  * lives until the lab ends it (a power cut, a boot, `down`) or the node misses four keep-alives
  * 5 s apart. Not a timed ControlPersist: a session that starts as the master times out is refused
  * (exit 255); nor shorter keep-alives: heartbeat at real-time priority can hold an emulated VM's

@@ -3,7 +3,8 @@
  * namespaces of its own: at boot it can start before the node's network configuration has put
  * the private address on the link (no wait-online service), and DRBD and heartbeat, ordered after
  * it, would then fail to bind. It waits for the address, then sets the MTU and the routes; with no
- * address at all it fails, naming the interface, the address and the keys.
+ * address at all it sets the MTU, fails naming the interface, the address, the routes it could not
+ * add and the keys.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -75,6 +76,10 @@ describe("the private link's boot script", () => {
     ip("-n", late, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
     ip("-n", late, "link", "set", "eth0", "up");
     ip("-n", late, "link", "set", "peer0", "up");
+    // The link without its address, for good: the MTU goes in all the same.
+    ip("-n", never, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
+    ip("-n", never, "link", "set", "eth0", "up");
+    ip("-n", never, "link", "set", "peer0", "up");
     const waiting = runScript(late);
     const failing = runScript(never);
 
@@ -89,9 +94,11 @@ describe("the private link's boot script", () => {
 
     const failed = await failing.done;
     expect(failed.status).toBe(1);
+    expect(failed.output).toContain(`eth0 has no address ${node.privateAddress} after 60 s`);
     expect(failed.output).toContain(
-      `eth0 has no address ${node.privateAddress} after 60 s; DRBD and heartbeat need it`,
+      "after 60 s, the route to 10.9.0.0/16 via 192.168.0.254; DRBD and heartbeat need it",
     );
     expect(failed.output).toContain("nodes[].privateAddress");
+    expect(ip("-n", never, "link", "show", "eth0")).toContain(`mtu ${node.privateMtu}`);
   });
 });

@@ -66,8 +66,10 @@ if [ -e "$out/done" ] && [ "$rebuild" != --rebuild ]; then # built while this on
   echo "$out"
   exit 0
 fi
+# What a build killed outright (SIGKILL: no trap ran) left: only this distro's, only under the
+# lock, so never a build still running.
+rm -rf "$CACHE/images/.build-$distro-"*
 tmp=$CACHE/images/.build-$distro-$$
-rm -rf "$tmp"
 mkdir -p "$tmp/repo/debian/partial"
 trap 'rm -rf "$tmp"' EXIT
 log=$tmp/build.log
@@ -112,15 +114,19 @@ disked=$(date +%s)
 # The image's first boot, once, here: what Debian does at a first boot (AppArmor compiling its
 # profiles, half a minute under emulation) is done for every VM booted from the image. The
 # guest's hacluster-lab-first-boot.service removes what makes a machine itself, then powers off.
-# No NIC, no network: QEMU's emulator, the root disk and a console to a file.
-if ! timeout 900 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+# No NIC, no network: QEMU's emulator, the root disk and a console to a file. panic=5: an initrd
+# that cannot mount the root reboots, which -no-reboot makes an exit, not a shell to wait in.
+# --foreground: QEMU stays in the caller's process group, so that stopping the caller (npm
+# test's streams) stops it too.
+if ! timeout --foreground 900 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
   -machine pc -accel "${HACL_VM_ACCEL:-tcg}" -cpu "${HACL_VM_CPU:-max}" -smp 1 -m 1024 \
   -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 hacluster-lab.first-boot" \
+  -append "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=5 hacluster-lab.first-boot" \
   -drive "if=virtio,file=$tmp/root.raw,format=raw" \
   -serial "file:$tmp/first-boot.log" >>"$log" 2>&1 ||
   ! grep -q 'hacluster-lab: first boot done' "$tmp/first-boot.log"; then
-  tail -n 40 "$tmp/first-boot.log" >&2
+  tail -n 40 "$tmp/first-boot.log" >&2 || true
+  cat "$log" >&2
   echo "vm lab: the image's first boot did not end as it should; its console is above" >&2
   exit 1
 fi

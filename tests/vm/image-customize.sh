@@ -58,9 +58,10 @@ for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.tim
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 
-# 6. The initrd only has to mount the root disk: virtio_blk and ext4, where Debian's
+# 6. The initrd only has to mount the root disk: virtio_pci (a module in bookworm's kernel,
+# built in trixie's), virtio_blk and ext4, where Debian's
 # MODULES=most loads hundreds of modules, seconds of every boot under emulation. The VMs boot
 # with the initrd build-image.sh copies out of /boot.
 echo MODULES=list >"$root/etc/initramfs-tools/conf.d/hacluster-lab"
-printf '%s\n' '# VM lab: the root disk' virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
+printf '%s\n' '# VM lab: the root disk' virtio_pci virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
 chroot "$root" update-initramfs -u -k all

@@ -188,7 +188,9 @@ export function waitForSsh(node: VmNode): number {
 
 /**
  * The ssh command line from the lab's namespace to a node, for the lab's own probes: over the
- * management network (which no test cuts), the lab's key, the node's host key pinned.
+ * management network (which no test cuts), the lab's key, the node's host key pinned, one kept
+ * connection per node. The program's steps do not share it: each opens its own connection on the
+ * LAN, as the engine's do (vmTarget).
  */
 export function vmSshArgs(node: VmNode): string[] {
   return [
@@ -239,7 +241,8 @@ export function vmLabLeftovers(): string[] {
     // The null-modem cable's relay and the BMCs run outside QEMU: they count too.
     ["the null-modem cable", `cable\\.py.*${state}/`],
     ["a BMC", `ipmi_sim.*${state}/`],
-    ["a kept SSH connection", `ssh .*ControlPath=${vmSshConnections()}/`],
+    // A kept connection renames itself "ssh: <its socket> [mux]" once it runs on its own.
+    ["a kept SSH connection", `^ssh: ${vmSshConnections()}/`],
   ]) {
     const pids = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout ?? "";
     for (const pid of pids.split("\n").filter(Boolean)) left.push(`${what}, process ${pid}`);
@@ -261,7 +264,6 @@ export const vmTarget = (): LabTarget => ({
   authkeys: join(vmStateDir(), "authkeys"),
   // The packages step installs from the lab's repository under emulation: minutes.
   timeoutMs: 900_000,
-  sharedConnections: vmSshConnections(),
 });
 
 /** The VMs' DRBD partition, by its stable name (the test checks it is /dev/vdb1). */

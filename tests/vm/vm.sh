@@ -188,7 +188,7 @@ qemu_command() { # node
   # eth1, as in Pulumi.lab.yaml, the management NIC (slot 8) eth2; the root disk is vda, the
   # DRBD disk vdb. ttyS1 listens on a socket; the cable (tests/vm/cable.py) joins the two VMs'.
   printf '%s\n' qemu-system-x86_64 \
-    -name "$node,process=hacl-$DISTRO-$node" \
+    -name "$node,process=hacl-${DISTRO:0:1}-$node" \
     -nodefaults -no-user-config -display none \
     -machine pc -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 \
     -rtc base=utc \

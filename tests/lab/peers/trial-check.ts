@@ -92,7 +92,11 @@ export function checkNoPeerLeft(): void {
   // On the host, where the nodes' processes ran (in their own PID namespaces).
   const left = spawnSync(
     "pgrep",
-    ["-a", "-f", "^(/usr/sbin/keepalived|/usr/sbin/corosync|pacemakerd|/usr/lib/pacemaker/)"],
+    [
+      "-a",
+      "-f",
+      "^(/usr/sbin/keepalived|/usr/sbin/corosync|/usr/sbin/pacemakerd|/usr/lib/pacemaker/)",
+    ],
     { encoding: "utf8" },
   ).stdout;
   if (left !== "") throw new Error(`bench: lab down left peer daemons behind:\n${left}`);
