@@ -18,8 +18,9 @@ if [ "$#" -gt 0 ]; then exec npx jest --runInBand "$@"; fi
 # Two streams at once, so that both cores stay busy: the labs spend much of their time waiting
 # on heartbeat, DRBD and booting VMs, and one after the other the files would take far more than
 # the suite's budget. Each lab is its own: trixie's and bookworm's VM labs and the namespace lab
-# have their own namespaces and state, and a lab's files run one at a time. The two VM converges
-# (the heaviest minutes) do not overlap: bookworm's starts once unit and tools are done. The VMs'
+# have their own namespaces and state, and a lab's files run one at a time. Bookworm's VM suite
+# starts once unit and tools are done, so that the two VM converges (the heaviest minutes)
+# overlap little. The VMs'
 # heartbeat timings leave room for a busy host (tests/vm/vm-lab.ts); the namespace lab's
 # heartbeat runs at real-time priority.
 streams=(trixie-then-lab unit-tools-then-bookworm)
