@@ -16,14 +16,12 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 if [ "$#" -gt 0 ]; then exec npx jest --runInBand "$@"; fi
 
 # Two streams at once, so that both cores stay busy: the labs spend much of their time waiting
-# on heartbeat, DRBD and booting VMs, and one after the other the files would take far more than
-# the suite's budget. Each lab is its own: trixie's and bookworm's VM labs and the namespace lab
-# have their own namespaces and state, and a lab's files run one at a time. Bookworm's VM suite
-# starts once unit and tools are done, so that the two VM converges (the heaviest minutes)
-# overlap little. The VMs'
+# on heartbeat, DRBD and booting VMs. Each lab is its own (namespaces, state), and a lab's files
+# run one at a time. Bookworm's VM suite is not here: with it the suite took 44 min on this
+# 2-core machine, every core busy (README, Tests); `npm run test:vm` runs it. The VMs'
 # heartbeat timings leave room for a busy host (tests/vm/vm-lab.ts); the namespace lab's
 # heartbeat runs at real-time priority.
-streams=(trixie-then-lab unit-tools-then-bookworm)
+streams=(trixie unit-tools-then-lab)
 describe() { bash scripts/test-stream.sh describe "$1"; }
 
 logs=$(mktemp -d /tmp/hacluster-test.XXXXXX)
@@ -54,13 +52,18 @@ stop() {
 }
 trap stop TERM INT HUP
 
+# Each stream's time is taken when it ends, whichever ends first.
 declare -A status took
 overall=0
-for s in "${streams[@]}"; do
-  status[$s]=0
-  wait "${pid[$s]}" || status[$s]=$?
-  took[$s]=$(($(date +%s) - started[$s]))
-  if [ "${status[$s]}" != 0 ]; then overall=1; fi
+for _ in "${streams[@]}"; do
+  code=0
+  wait -n -p ended "${pid[@]}" || code=$?
+  for s in "${streams[@]}"; do
+    [ "${pid[$s]}" = "$ended" ] || continue
+    status[$s]=$code
+    took[$s]=$(($(date +%s) - started[$s]))
+    if [ "$code" != 0 ]; then overall=1; fi
+  done
 done
 trap - TERM INT HUP
 
