@@ -26,24 +26,19 @@ describe() { bash scripts/test-stream.sh describe "$1"; }
 
 logs=$(mktemp -d /tmp/hacluster-test.XXXXXX)
 declare -A pid started
-for s in "${streams[@]}"; do
-  started[$s]=$(date +%s)
-  # Its own process group, so that a stop ends the whole stream.
-  setsid bash scripts/test-stream.sh run "$s" >"$logs/$s.log" 2>&1 </dev/null &
-  pid[$s]=$!
-  echo "npm test: started $(describe "$s")"
-done
 
-# Stopped from outside (a time limit): the streams end, the labs go down, and what ran is shown.
+# Stopped from outside (a time limit, a closed terminal): the streams started so far end, the
+# labs they run go down, and what ran is shown. Set before the first stream starts.
 # shellcheck disable=SC2317 # run by the trap below
 stop() {
-  for s in "${streams[@]}"; do kill -TERM -- "-${pid[$s]}" 2>/dev/null || true; done
+  for s in "${!pid[@]}"; do kill -TERM -- "-${pid[$s]}" 2>/dev/null || true; done
   sleep 2
-  for s in "${streams[@]}"; do kill -KILL -- "-${pid[$s]}" 2>/dev/null || true; done
-  # Every lab, whatever HACL_VM_DISTRO the caller's shell holds.
-  env -u HACL_VM_DISTRO bash tests/vm/vm.sh down >/dev/null 2>&1 || true
+  for s in "${!pid[@]}"; do kill -KILL -- "-${pid[$s]}" 2>/dev/null || true; done
+  # The labs npm test runs: trixie's VM lab and the namespace lab, whatever HACL_VM_DISTRO the
+  # caller's shell holds; a bookworm lab running beside it is not npm test's.
+  HACL_VM_DISTRO=trixie bash tests/vm/vm.sh down >/dev/null 2>&1 || true
   bash tests/lab/topology.sh down >/dev/null 2>&1 || true
-  for s in "${streams[@]}"; do
+  for s in "${!pid[@]}"; do
     echo "===== $(describe "$s"): stopped; its output so far ====="
     cat "$logs/$s.log"
   done
@@ -52,18 +47,30 @@ stop() {
 }
 trap stop TERM INT HUP
 
+for s in "${streams[@]}"; do
+  started[$s]=$(date +%s)
+  # Its own process group, so that a stop ends the whole stream.
+  setsid bash scripts/test-stream.sh run "$s" >"$logs/$s.log" 2>&1 </dev/null &
+  pid[$s]=$!
+  echo "npm test: started $(describe "$s")"
+done
+
 # Each stream's time is taken when it ends, whichever ends first.
 declare -A status took
 overall=0
-for _ in "${streams[@]}"; do
+running=("${pid[@]}")
+while [ "${#running[@]}" -gt 0 ]; do
   code=0
-  wait -n -p ended "${pid[@]}" || code=$?
+  wait -n -p ended "${running[@]}" || code=$?
   for s in "${streams[@]}"; do
     [ "${pid[$s]}" = "$ended" ] || continue
     status[$s]=$code
     took[$s]=$(($(date +%s) - started[$s]))
     if [ "$code" != 0 ]; then overall=1; fi
   done
+  left=()
+  for p in "${running[@]}"; do [ "$p" = "$ended" ] || left+=("$p"); done
+  running=("${left[@]}")
 done
 trap - TERM INT HUP
 

@@ -2,9 +2,9 @@
  * The private link's boot script (/usr/local/sbin/hacluster-network) as rendered, run in network
  * namespaces of its own: at boot it can start before the node's network configuration has put
  * the private address on the link (no wait-online service), and DRBD and heartbeat, ordered after
- * it, would then fail to bind. It waits for the address, then sets the MTU and the routes; with no
- * address at all it sets the MTU, fails naming the interface, the address, the routes it could not
- * add and the keys.
+ * it, would then fail to bind. It waits for the link and sets its MTU, waits for the address, then
+ * sets the routes; with no address, or no link, it does what it can and fails naming what is
+ * missing, after its whole wait.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -80,8 +80,11 @@ describe("the private link's boot script", () => {
     ip("-n", never, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
     ip("-n", never, "link", "set", "eth0", "up");
     ip("-n", never, "link", "set", "peer0", "up");
+    const noLink = namespace("netnolink");
+    const started = Date.now();
     const waiting = runScript(late);
     const failing = runScript(never);
+    const linkless = runScript(noLink);
 
     await sleep(3000);
     // Not yet: DRBD, ordered after the script, would not find its address.
@@ -94,11 +97,18 @@ describe("the private link's boot script", () => {
 
     const failed = await failing.done;
     expect(failed.status).toBe(1);
-    expect(failed.output).toContain(`eth0 has no address ${node.privateAddress} after 60 s`);
+    // It waited its whole bound before failing.
+    expect(Date.now() - started).toBeGreaterThan(55_000);
     expect(failed.output).toContain(
-      "after 60 s, the route to 10.9.0.0/16 via 192.168.0.254; DRBD and heartbeat need it",
+      `after 60 s; eth0 has no address ${node.privateAddress}: DRBD and heartbeat need it`,
     );
+    expect(failed.output).toContain("ConfigureWithoutCarrier=yes");
     expect(failed.output).toContain("nodes[].privateAddress");
+    expect(failed.output).toContain("; no route to 10.9.0.0/16 via 192.168.0.254");
     expect(ip("-n", never, "link", "show", "eth0")).toContain(`mtu ${node.privateMtu}`);
+
+    const nothing = await linkless.done;
+    expect(nothing.status).toBe(1);
+    expect(nothing.output).toContain("after 60 s; no interface eth0;");
   });
 });

@@ -410,20 +410,24 @@ down_lab() {
 }
 
 # Every lab is taken down even when one's down fails (a shell still in its state, say); the
-# failure is the exit status.
+# failure is the exit status. Each in a subshell run apart and waited for: one tested with ||
+# would run with set -e off, past a failed step.
 down() {
   local lab failed=0
   if [ -n "${HACL_VM_DISTRO:-}" ]; then
     select_lab "$HACL_VM_DISTRO"
-    (down_lab) || failed=1
+    down_lab &
+    wait $! || failed=1
   else
     for lab in "${DISTROS[@]}"; do
       select_lab "$lab"
-      (down_lab) || failed=1
+      down_lab &
+      wait $! || failed=1
     done
     # A lab of an earlier release: one namespace, its state a tmpfs at the root itself.
     if mountpoint -q "$ROOT" || ip netns list | grep -qw hacl-vm-lab; then
-      (STATE=$ROOT NS=hacl-vm-lab down_lab) || failed=1
+      STATE=$ROOT NS=hacl-vm-lab down_lab &
+      wait $! || failed=1
     fi
   fi
   if [ -d "$ROOT" ] && [ -z "$(ls -A "$ROOT")" ]; then rmdir "$ROOT"; fi
