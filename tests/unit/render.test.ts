@@ -233,7 +233,7 @@ describe("rendering follows the stack", () => {
     values = withValue(values, "ntpServers", ["ntp1.example", "ntp2.example"]);
     const files = render("lab", values).get("proxycl1")!;
     expect(byId(files, "network-script")!.content).toContain(
-      "ip route replace 10.0.0.0/8 via 172.16.250.254",
+      "wait_for route_via 10.0.0.0/8 172.16.250.254",
     );
     expect(byId(files, "timesyncd")!.content).toContain("\nNTP=ntp1.example ntp2.example\n");
   });

@@ -28,10 +28,13 @@ export function checkPeerBefore(peer: Peer): void {
   for (const n of probe.nodes) {
     demand(`heartbeat runs on ${n.name}`, !running(n.name, "heartbeat"), peer.name);
   }
-  const [holder] = probe.vipHolders();
+  // Each state read once: the message says what the check saw.
+  const holders = probe.vipHolders();
+  demand(`the VIP is on ${holders.join(", ") || "no node"}`, holders.length === 1, peer.name);
+  const named = peer.holder();
   demand(
-    `the peer names ${peer.holder()} as holder, the VIP is on ${holder}`,
-    peer.holder() === holder,
+    `the peer names ${named ?? "no node"} as holder, the VIP is on ${holders[0]}`,
+    named === holders[0],
     peer.name,
   );
   demand("the proxy's page is not served", probe.serving(probe.wwwAddress), peer.name);
@@ -40,12 +43,14 @@ export function checkPeerBefore(peer: Peer): void {
 /** After a trial: the survivor holds the VIP by the peer's account and the client's, heartbeat still off. */
 export function checkPeerTrial(peer: Peer, f: Failover): void {
   const [from, to] = [f.from as NodeName, f.to as NodeName];
+  const holders = probe.vipHolders();
   demand(
-    `the VIP is on ${probe.vipHolders().join(", ") || "no node"}, not ${to} alone`,
-    probe.vipHolders().join() === to,
+    `the VIP is on ${holders.join(", ") || "no node"}, not ${to} alone`,
+    holders.join() === to,
     peer.name,
   );
-  demand(`the peer names ${peer.holder()} as holder, not ${to}`, peer.holder() === to, peer.name);
+  const named = peer.holder();
+  demand(`the peer names ${named ?? "no node"} as holder, not ${to}`, named === to, peer.name);
   demand(`named does not run on ${to}`, running(to, "named"), peer.name);
   demand(`named runs on ${from} too`, !running(from, "named"), peer.name);
   demand(
