@@ -75,30 +75,6 @@ export function sshArgs(address: string, target: LabTarget = namespaceLab): stri
   ];
 }
 
-/**
- * ssh's options to run sessions over one kept connection per node, in `folder` (OpenSSH's
- * ControlMaster; the VM lab's probes: under emulation a new connection costs a second of the
- * VM's CPU). The connection
- * lives until the lab ends it (a power cut, a boot, `down`) or the node misses four keep-alives
- * 5 s apart. Not a timed ControlPersist: a session that starts as the master times out is refused
- * (exit 255); nor shorter keep-alives: heartbeat at real-time priority can hold an emulated VM's
- * only CPU for seconds.
- */
-export function sharedConnectionOptions(folder: string): string[] {
-  return [
-    "-o",
-    "ControlMaster=auto",
-    "-o",
-    `ControlPath=${folder}/%r@%h:%p`,
-    "-o",
-    "ControlPersist=yes",
-    "-o",
-    "ServerAliveInterval=5",
-    "-o",
-    "ServerAliveCountMax=4",
-  ];
-}
-
 /** Runs a command in a namespace given in full (`hacl-ctl`, `hacl-vm-lab`). */
 export function inFullNamespace(
   namespace: string,

@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../model/stack-config";
 import { bmcPasswordKey } from "../../model/bmc-passwords";
 import { secretMarker } from "../../model/schema";
 import { stackValues, toRaw, withValue } from "../support/stacks";
-import { inFullNamespace, LabTarget, sharedConnectionOptions } from "../lab/runner";
+import { inFullNamespace, LabTarget } from "../lab/runner";
 
 export type Distro = "trixie" | "bookworm";
 export const distros: readonly Distro[] = ["trixie", "bookworm"];
@@ -184,6 +184,30 @@ export function waitForSsh(node: VmNode): number {
   const started = Date.now();
   script([vmScript, "wait", node], 600_000);
   return Date.now() - started;
+}
+
+/**
+ * ssh's options to run sessions over one kept connection per node, in `folder` (OpenSSH's
+ * ControlMaster; the VM lab's probes: under emulation a new connection costs a second of the
+ * VM's CPU). The connection
+ * lives until the lab ends it (a power cut, a boot, `down`) or the node misses four keep-alives
+ * 5 s apart. Not a timed ControlPersist: a session that starts as the master times out is refused
+ * (exit 255); nor shorter keep-alives: heartbeat at real-time priority can hold an emulated VM's
+ * only CPU for seconds.
+ */
+function sharedConnectionOptions(folder: string): string[] {
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${folder}/%r@%h:%p`,
+    "-o",
+    "ControlPersist=yes",
+    "-o",
+    "ServerAliveInterval=5",
+    "-o",
+    "ServerAliveCountMax=4",
+  ];
 }
 
 /**

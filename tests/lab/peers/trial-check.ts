@@ -23,11 +23,16 @@ function demand(what: string, holds: boolean, peer: string): void {
   if (!holds) throw new Error(`bench: ${peer}'s trial does not count: ${what}`);
 }
 
-/** Before a trial: heartbeat on neither node, the peer names the VIP's holder, the cluster serves. */
-export function checkPeerBefore(peer: Peer): void {
+/** heartbeat runs on neither node: whatever moves the VIP is the peer. */
+function demandHeartbeatOff(peer: Peer): void {
   for (const n of probe.nodes) {
     demand(`heartbeat runs on ${n.name}`, !running(n.name, "heartbeat"), peer.name);
   }
+}
+
+/** Before a trial: heartbeat on neither node, the peer names the VIP's holder, the cluster serves. */
+export function checkPeerBefore(peer: Peer): void {
+  demandHeartbeatOff(peer);
   // Each state read once: the message says what the check saw.
   const holders = probe.vipHolders();
   demand(`the VIP is on ${holders.join(", ") || "no node"}`, holders.length === 1, peer.name);
@@ -63,9 +68,7 @@ export function checkPeerTrial(peer: Peer, f: Failover): void {
     clientSeesVipAt().includes(macOf(to)),
     peer.name,
   );
-  for (const n of probe.nodes) {
-    demand(`heartbeat runs on ${n.name}`, !running(n.name, "heartbeat"), peer.name);
-  }
+  demandHeartbeatOff(peer);
   demand(`${from} is not a member again by the peer's account`, peer.bothUp(), peer.name);
 }
 
